@@ -1,0 +1,162 @@
+// mediapeer-signal: the signaling server. Prints one line
+// "mediapeer-signal listening on URL" on stdout once it serves.
+#include "common/gobj.hpp"
+#include "signal/server.hpp"
+
+#include <glib-unix.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#ifndef MP_DEFAULT_WEB_ROOT
+#define MP_DEFAULT_WEB_ROOT "web"
+#endif
+
+namespace {
+
+struct Flags {
+    char* listen = nullptr;
+    char* web_root = nullptr;
+    char* tls_cert = nullptr;
+    char* tls_key = nullptr;
+    char** stun = nullptr;
+    char** turn = nullptr;
+    char* turn_user = nullptr;
+    char* turn_password = nullptr;
+    char* turn_secret = nullptr;
+    gint64 turn_ttl = 24 * 3600;
+    gint64 max_frame_bytes = 64 * 1024;
+    double max_fps = 50;
+    double frame_burst = 200;
+    gint64 max_connections = 10000;
+    gint ping_interval = 10;
+    gint ping_timeout = 30;
+
+    ~Flags() {
+        for (char* s : {listen, web_root, tls_cert, tls_key, turn_user, turn_password, turn_secret})
+            g_free(s);
+        g_strfreev(stun);
+        g_strfreev(turn);
+    }
+};
+
+std::vector<std::string> strings(char** values) {
+    std::vector<std::string> out;
+    for (char** v = values; v && *v; ++v) out.emplace_back(*v);
+    return out;
+}
+
+// 5,000 WebSockets need more than the usual 1,024 descriptors.
+void raise_fd_limit() {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+mp::signal::ServerOptions to_options(const Flags& f) {
+    mp::signal::ServerOptions o;
+    if (f.listen) o.listen = f.listen;
+    o.web_root = f.web_root ? f.web_root : MP_DEFAULT_WEB_ROOT;
+    if (f.tls_cert) o.tls_cert_file = f.tls_cert;
+    if (f.tls_key) o.tls_key_file = f.tls_key;
+    o.ice.stun_urls = strings(f.stun);
+    o.ice.turn_urls = strings(f.turn);
+    if (f.turn_user) o.ice.turn_user = f.turn_user;
+    if (f.turn_password) o.ice.turn_password = f.turn_password;
+    if (f.turn_secret) o.ice.turn_secret = f.turn_secret;
+    o.ice.turn_ttl_s = f.turn_ttl;
+    o.max_frame_bytes = static_cast<std::uint64_t>(std::max<gint64>(f.max_frame_bytes, 0));
+    o.rate.frames_per_second = f.max_fps;
+    o.rate.frame_burst = f.frame_burst;
+    o.max_connections = static_cast<std::size_t>(std::max<gint64>(f.max_connections, 0));
+    o.ping_interval_s = static_cast<unsigned>(std::max(f.ping_interval, 0));
+    o.ping_timeout_s = static_cast<unsigned>(std::max(f.ping_timeout, 0));
+    return o;
+}
+
+struct App {
+    mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
+    std::unique_ptr<mp::signal::SignalServer> server;
+    bool stopping = false;
+};
+
+gboolean on_stop_signal(gpointer data) {
+    auto* app = static_cast<App*>(data);
+    if (app->stopping) {  // a second Ctrl-C: do not wait for slow clients
+        g_main_loop_quit(app->loop.get());
+        return G_SOURCE_CONTINUE;
+    }
+    app->stopping = true;
+    g_message("stopping: closing every WebSocket (1001)");
+    app->server->shutdown([app] { g_main_loop_quit(app->loop.get()); });
+    return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Flags f;
+    const GOptionEntry entries[] = {
+        {"listen", 0, 0, G_OPTION_ARG_STRING, &f.listen,
+         "Address to listen on (default 127.0.0.1:8090; port 0 picks one)", "ADDR:PORT"},
+        {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &f.web_root,
+         "Directory of the page served on / (default: the source tree's web/)", "DIR"},
+        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_cert, "PEM certificate: serve https/wss",
+         "FILE"},
+        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_key, "PEM private key of --tls-cert", "FILE"},
+        {"stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.stun, "STUN server for clients (repeatable)",
+         "stun:HOST:PORT"},
+        {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.turn, "TURN server for clients (repeatable)",
+         "turn:HOST:PORT"},
+        {"turn-user", 0, 0, G_OPTION_ARG_STRING, &f.turn_user,
+         "TURN user name (with --turn-secret: the user id in REST user names)", "NAME"},
+        {"turn-password", 0, 0, G_OPTION_ARG_STRING, &f.turn_password, "TURN password", "PASSWORD"},
+        {"turn-secret", 0, 0, G_OPTION_ARG_STRING, &f.turn_secret,
+         "coturn static-auth-secret: time-limited credentials per request", "SECRET"},
+        {"turn-ttl", 0, 0, G_OPTION_ARG_INT64, &f.turn_ttl,
+         "Lifetime of --turn-secret credentials (default 86400)", "SECONDS"},
+        {"max-frame-bytes", 0, 0, G_OPTION_ARG_INT64, &f.max_frame_bytes,
+         "Largest frame accepted; bigger closes the connection with 1009 (default 65536)", "BYTES"},
+        {"max-frames-per-second", 0, 0, G_OPTION_ARG_DOUBLE, &f.max_fps,
+         "Sustained frames per connection; over it: error, then close 1008 (default 50, 0 = none)",
+         "N"},
+        {"frame-burst", 0, 0, G_OPTION_ARG_DOUBLE, &f.frame_burst,
+         "Frames a connection may send at once (default 200)", "N"},
+        {"max-connections", 0, 0, G_OPTION_ARG_INT64, &f.max_connections,
+         "WebSockets open at once; more are refused with 503 (default 10000)", "N"},
+        {"ping-interval", 0, 0, G_OPTION_ARG_INT, &f.ping_interval,
+         "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
+        {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &f.ping_timeout,
+         "Close a connection silent this long (default 30)", "SECONDS"},
+        {},
+    };
+    GOptionContext* context = g_option_context_new("- mediapeer signaling server");
+    g_option_context_add_main_entries(context, entries, nullptr);
+    GError* raw = nullptr;
+    bool parsed = g_option_context_parse(context, &argc, &argv, &raw);
+    g_option_context_free(context);
+    if (!parsed) {
+        mp::GErrorPtr error(raw);
+        std::fprintf(stderr, "mediapeer-signal: %s (see --help)\n", error->message);
+        return 2;
+    }
+    raise_fd_limit();
+
+    App app;
+    auto server = mp::signal::SignalServer::start(to_options(f));
+    if (!server) {
+        std::fprintf(stderr, "mediapeer-signal: %s\n", server.error().c_str());
+        return 1;
+    }
+    app.server = std::move(*server);
+    g_unix_signal_add(SIGINT, on_stop_signal, &app);
+    g_unix_signal_add(SIGTERM, on_stop_signal, &app);
+    std::printf("mediapeer-signal listening on %s\n", app.server->url().c_str());
+    std::fflush(stdout);
+    g_main_loop_run(app.loop.get());
+    app.server.reset();
+    return 0;
+}

@@ -1,0 +1,80 @@
+#include "signal/ice_config.hpp"
+
+#include "common/gobj.hpp"
+#include "protocol/json_writer.hpp"
+
+#include <glib.h>
+
+namespace mp::signal {
+
+namespace {
+
+bool has_scheme(const std::string& url, std::initializer_list<const char*> schemes) {
+    for (const char* s : schemes)
+        if (url.rfind(s, 0) == 0 && url.size() > std::char_traits<char>::length(s)) return true;
+    return false;
+}
+
+std::string json_array(const std::vector<std::string>& values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        protocol::append_json_string(out, values[i]);
+    }
+    return out + "]";
+}
+
+}  // namespace
+
+std::optional<std::string> invalid_ice_options_reason(const IceOptions& o) {
+    for (const auto& url : o.stun_urls)
+        if (!has_scheme(url, {"stun:", "stuns:"}))
+            return "--stun " + url + ": expected a stun: or stuns: URL";
+    for (const auto& url : o.turn_urls)
+        if (!has_scheme(url, {"turn:", "turns:"}))
+            return "--turn " + url + ": expected a turn: or turns: URL";
+    if (o.turn_urls.empty()) return std::nullopt;
+    if (o.turn_secret.empty() && (o.turn_user.empty() || o.turn_password.empty()))
+        return "--turn needs --turn-user and --turn-password, or --turn-secret";
+    if (!o.turn_secret.empty() && !o.turn_password.empty())
+        return "--turn-secret and --turn-password exclude each other";
+    if (o.turn_ttl_s <= 0) return "--turn-ttl must be positive";
+    return std::nullopt;
+}
+
+TurnCredential turn_rest_credential(const std::string& secret, const std::string& user,
+                                    std::int64_t expires_unix) {
+    TurnCredential c;
+    c.username = std::to_string(expires_unix) + ":" + user;
+    GHmacPtr hmac(g_hmac_new(G_CHECKSUM_SHA1, reinterpret_cast<const guchar*>(secret.data()),
+                             secret.size()));
+    g_hmac_update(hmac.get(), reinterpret_cast<const guchar*>(c.username.data()),
+                  static_cast<gssize>(c.username.size()));
+    guint8 digest[20];
+    gsize digest_len = sizeof digest;
+    g_hmac_get_digest(hmac.get(), digest, &digest_len);
+    GCharPtr b64(g_base64_encode(digest, digest_len));
+    c.credential = b64.get();
+    return c;
+}
+
+std::string ice_config_json(const IceOptions& o, std::int64_t now_unix) {
+    std::string servers;
+    if (!o.stun_urls.empty())
+        servers += protocol::JsonObjectWriter().raw("urls", json_array(o.stun_urls)).finish();
+    if (!o.turn_urls.empty()) {
+        TurnCredential c{o.turn_user, o.turn_password};
+        if (!o.turn_secret.empty())
+            c = turn_rest_credential(o.turn_secret, o.turn_user.empty() ? "mediapeer" : o.turn_user,
+                                     now_unix + o.turn_ttl_s);
+        if (!servers.empty()) servers += ',';
+        servers += protocol::JsonObjectWriter()
+                       .raw("urls", json_array(o.turn_urls))
+                       .string("username", c.username)
+                       .string("credential", c.credential)
+                       .finish();
+    }
+    return protocol::JsonObjectWriter().raw("iceServers", "[" + servers + "]").finish();
+}
+
+}  // namespace mp::signal

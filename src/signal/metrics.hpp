@@ -1,0 +1,21 @@
+// Prometheus text exposition of the signaling server's counters.
+#pragma once
+
+#include "signal/router.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace mp::signal {
+
+// What the SoupServer glue counts (the router counts frames and errors).
+struct ServerCounters {
+    std::uint64_t connections_opened = 0;
+    std::map<std::string, std::uint64_t> closes;      // by reason
+    std::map<std::string, std::uint64_t> limit_hits;  // by limit
+};
+
+std::string render_metrics(const Router& router, const ServerCounters& server);
+
+}  // namespace mp::signal

@@ -1,0 +1,267 @@
+// The router as tables: (connection, frame) -> the frames it sends, one table
+// per rule of docs/protocol.md.
+#include "signal/router.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace mp::protocol;
+using mp::signal::Closing;
+using mp::signal::ConnectionId;
+using mp::signal::Effects;
+using mp::signal::Outgoing;
+using mp::signal::Router;
+using mp::signal::RouterLimits;
+
+namespace {
+
+constexpr ConnectionId A = 1, B = 2, C = 3, D = 4;
+
+struct Step {
+    ConnectionId from;
+    std::string text;  // a frame as the client sends it; "<close>" closes the connection
+    std::vector<Outgoing> expected;
+};
+
+std::string describe(const std::vector<Outgoing>& sends) {
+    std::string s;
+    for (const auto& o : sends) s += " ->" + std::to_string(o.to) + " " + serialize(o.frame);
+    return s.empty() ? " (nothing)" : s;
+}
+
+class RouterTable : public testing::Test {
+protected:
+    RouterTable() : router_(RouterLimits{0, 0}) {
+        for (ConnectionId id : {A, B, C, D}) router_.on_open(id, 0);
+    }
+
+    Effects feed(ConnectionId from, const std::string& text) {
+        return text == "<close>" ? router_.on_close(from) : router_.on_text(from, text, 0);
+    }
+
+    void run(const std::vector<Step>& table) {
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            const Step& step = table[i];
+            Effects fx = feed(step.from, step.text);
+            EXPECT_EQ(fx.sends, step.expected)
+                << "step " << i << ": " << step.from << " sent " << step.text << "\n got"
+                << describe(fx.sends) << "\n expected" << describe(step.expected);
+            EXPECT_TRUE(fx.closes.empty()) << "step " << i;
+        }
+    }
+
+    // Logs A in as alice, B as bob, C as carol.
+    void login_all() {
+        run({{A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}},
+             {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}},
+             {C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", ""}}}}});
+    }
+
+    // alice calls bob.
+    void alice_calls_bob() {
+        run({{A, R"({"type":"offer","offer":{"sdp":"o"},"name":"bob"})",
+              {{B, Offer{"alice", R"({"sdp":"o"})"}}}}});
+    }
+
+    Router router_;
+};
+
+Outgoing err(ConnectionId to, const char* message) { return {to, Error{message}}; }
+
+}  // namespace
+
+TEST_F(RouterTable, Login) {
+    run({
+        {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}},
+        {B, R"({"type":"login","name":"alice"})", {{B, LoginResult{false, "", "name taken"}}}},
+        {B, R"({"type":"login","name":""})", {{B, LoginResult{false, "", "name is empty"}}}},
+        {B, R"({"type":"login","name":"a\u0007"})",
+         {{B, LoginResult{false, "", "name contains a control character"}}}},
+        {B, "{\"type\":\"login\",\"name\":\"" + std::string(65, 'x') + "\"}",
+         {{B, LoginResult{false, "", "name is longer than 64 characters"}}}},
+        {B, R"({"type":"login","name":"  "})", {{B, LoginResult{false, "", "name is only white space"}}}},
+        // After refusals the connection can still log in.
+        {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}},
+        {B, R"({"type":"login","name":"bob2"})", {err(B, "already logged in as bob")}},
+        {A, "<close>", {}},
+        {C, R"({"type":"login","name":"alice"})", {{C, LoginResult{true, "alice", ""}}}},
+    });
+    EXPECT_EQ(router_.user_count(), 2u);
+}
+
+TEST_F(RouterTable, FramesBeforeLogin) {
+    run({
+        {A, R"({"type":"offer","offer":{},"name":"bob"})", {err(A, "log in first")}},
+        {A, R"({"type":"answer","answer":{}})", {err(A, "log in first")}},
+        {A, R"({"type":"candidate","candidate":{}})", {err(A, "log in first")}},
+        {A, R"({"type":"leave"})", {err(A, "log in first")}},
+        {A, R"({"type":"users"})", {{A, UsersList{{}}}}},
+    });
+}
+
+TEST_F(RouterTable, OfferIsRelayedWithTheSendersRealName) {
+    login_all();
+    run({
+        // myName is a lie; the server knows who sent the frame.
+        {A, R"({"type":"offer","offer":{"type":"offer","sdp":"v=0"},"name":"bob","myName":"carol"})",
+         {{B, Offer{"alice", R"({"type":"offer","sdp":"v=0"})"}}}},
+        {C, R"({"type":"offer","offer":"{\"sdp\":\"s\"}","name":"bob"})",
+         {{B, Offer{"carol", R"({"sdp":"s"})"}}}},
+        {A, R"({"type":"offer","offer":{},"name":"alice"})", {err(A, "cannot call yourself")}},
+        {A, R"({"type":"offer","offer":{},"name":"dave"})", {err(A, "user dave is not online")}},
+    });
+    EXPECT_EQ(router_.call_count(), 2u);
+}
+
+TEST_F(RouterTable, AnswerAndCandidatesBothWays) {
+    login_all();
+    alice_calls_bob();
+    run({
+        {B, R"({"type":"answer","answer":{"sdp":"a"},"name":"alice"})",
+         {{A, Answer{"bob", R"({"sdp":"a"})"}}}},
+        {A, R"({"type":"candidate","candidate":{"candidate":"ca"},"name":"bob"})",
+         {{B, Candidate{"alice", R"({"candidate":"ca"})"}}}},
+        {B, R"({"type":"candidate","candidate":{"candidate":"cb"},"name":"alice"})",
+         {{A, Candidate{"bob", R"({"candidate":"cb"})"}}}},
+    });
+}
+
+TEST_F(RouterTable, CalleeWithEmptyOrMissingOrUnknownNameReachesItsPartner) {
+    login_all();
+    alice_calls_bob();
+    run({
+        {B, R"({"type":"answer","answer":{"sdp":"a"},"name":"","myName":"bob"})",
+         {{A, Answer{"bob", R"({"sdp":"a"})"}}}},
+        {B, R"({"type":"candidate","candidate":{"candidate":"c"}})",
+         {{A, Candidate{"bob", R"({"candidate":"c"})"}}}},
+        {B, R"({"type":"candidate","candidate":{"candidate":"c"},"name":"nobody"})",
+         {{A, Candidate{"bob", R"({"candidate":"c"})"}}}},
+        {B, R"({"type":"leave","name":""})", {{A, Leave{"bob", std::nullopt}}}},
+    });
+    EXPECT_EQ(router_.call_count(), 0u);
+}
+
+TEST_F(RouterTable, NoCallNoRoute) {
+    login_all();
+    run({
+        {A, R"({"type":"answer","answer":{},"name":"bob"})", {err(A, "not in a call")}},
+        {A, R"({"type":"candidate","candidate":{},"name":"bob"})", {err(A, "not in a call")}},
+        {A, R"({"type":"leave","name":"bob"})", {err(A, "not in a call")}},
+        {A, R"({"type":"leave"})", {err(A, "not in a call")}},
+    });
+    alice_calls_bob();
+    run({
+        // carol is online but not alice's partner: refused, not misrouted.
+        {A, R"({"type":"candidate","candidate":{},"name":"carol"})",
+         {err(A, "not in a call with carol")}},
+        {C, R"({"type":"candidate","candidate":{},"name":"alice"})", {err(C, "not in a call")}},
+    });
+}
+
+TEST_F(RouterTable, SeveralCallsAtOnceAreKeptApart) {
+    login_all();  // bob plays the server peer: called by alice and carol
+    alice_calls_bob();
+    run({
+        {C, R"({"type":"offer","offer":{},"name":"bob"})", {{B, Offer{"carol", "{}"}}}},
+        {B, R"({"type":"answer","answer":{},"name":"alice"})", {{A, Answer{"bob", "{}"}}}},
+        {B, R"({"type":"answer","answer":{},"name":"carol"})", {{C, Answer{"bob", "{}"}}}},
+        {B, R"({"type":"candidate","candidate":{},"name":"ghost"})",
+         {err(B, "not in a call with ghost")}},
+        {B, R"({"type":"leave","name":"alice","reason":"busy"})", {{A, Leave{"bob", "busy"}}}},
+        {C, R"({"type":"candidate","candidate":{}})", {{B, Candidate{"carol", "{}"}}}},
+    });
+    EXPECT_EQ(router_.call_count(), 1u);
+}
+
+TEST_F(RouterTable, LeaveIsForwardedWithReason) {
+    login_all();
+    alice_calls_bob();
+    run({
+        {B, R"({"type":"leave","name":"alice","reason":"busy"})", {{A, Leave{"bob", "busy"}}}},
+        {A, R"({"type":"leave","name":"bob"})", {err(A, "not in a call")}},
+    });
+}
+
+TEST_F(RouterTable, CloseFreesTheNameAndTellsEveryPartner) {
+    login_all();
+    alice_calls_bob();
+    run({
+        {C, R"({"type":"offer","offer":{},"name":"alice"})", {{A, Offer{"carol", "{}"}}}},
+        {A, "<close>", {{B, Leave{"alice", std::nullopt}}, {C, Leave{"alice", std::nullopt}}}},
+        {B, R"({"type":"candidate","candidate":{}})", {err(B, "not in a call")}},
+        {D, R"({"type":"login","name":"alice"})", {{D, LoginResult{true, "alice", ""}}}},
+    });
+    EXPECT_EQ(router_.call_count(), 0u);
+    EXPECT_EQ(router_.user_count(), 3u);
+    EXPECT_EQ(router_.connection_count(), 3u);
+}
+
+TEST_F(RouterTable, BadFramesGetAnErrorAndChangeNothing) {
+    login_all();
+    alice_calls_bob();
+    run({
+        {A, "", {err(A, "not JSON: empty frame")}},
+        {A, "[]", {err(A, "frame is not a JSON object")}},
+        {A, R"({"name":"bob"})", {err(A, "frame has no \"type\"")}},
+        {A, R"({"type":1})", {err(A, "\"type\" must be a string")}},
+        {A, R"({"type":"hello"})", {err(A, "unknown type \"hello\"")}},
+        {A, R"({"type":"offer","name":"bob"})", {err(A, "offer: missing \"offer\"")}},
+        {A, R"({"type":"candidate","candidate":true})",
+         {err(A, "candidate: \"candidate\" must be an object or a string")}},
+        // The call is still there.
+        {A, R"({"type":"candidate","candidate":{}})", {{B, Candidate{"alice", "{}"}}}},
+    });
+    const auto& errors = router_.counters().errors;
+    EXPECT_EQ(errors.at("not_json"), 1u);
+    Effects fx = router_.on_text(A, "not json", 0);
+    ASSERT_EQ(fx.sends.size(), 1u);
+    EXPECT_EQ(fx.sends[0].to, A);
+    EXPECT_EQ(std::get<Error>(fx.sends[0].frame).message.rfind("not JSON: ", 0), 0u);
+    EXPECT_EQ(errors.at("unknown_type"), 1u);
+    EXPECT_EQ(router_.counters().frames_in.at("invalid"), 8u);
+}
+
+TEST_F(RouterTable, UsersListIsSentOnRequestAndPushedOnlyToSubscribers) {
+    run({{A, R"({"type":"users"})", {{A, UsersList{{}}}}},
+         {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}}});
+    EXPECT_TRUE(router_.users_dirty());
+    Effects pushed = router_.flush_users();
+    EXPECT_EQ(pushed.sends, (std::vector<Outgoing>{{A, UsersList{{"bob"}}}}));
+    EXPECT_FALSE(router_.users_dirty());
+    // Two changes between flushes coalesce into one push of the current list.
+    run({{C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", ""}}}},
+         {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}}});
+    pushed = router_.flush_users();
+    EXPECT_EQ(pushed.sends, (std::vector<Outgoing>{{A, UsersList{{"alice", "bob", "carol"}}}}));
+    run({{B, "<close>", {}}});
+    pushed = router_.flush_users();
+    EXPECT_EQ(pushed.sends, (std::vector<Outgoing>{{A, UsersList{{"alice", "carol"}}}}));
+}
+
+TEST(RouterRateLimit, FloodGetsAnErrorThenACloseAndFreesTheName) {
+    Router router(RouterLimits{10, 5});  // 10 frames/s, bursts of 5
+    router.on_open(A, 0);
+    router.on_open(B, 0);
+    router.on_text(B, R"({"type":"login","name":"bob"})", 0);
+    router.on_text(A, R"({"type":"login","name":"alice"})", 0);
+    router.on_text(A, R"({"type":"offer","offer":{},"name":"bob"})", 0);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(router.on_text(A, R"({"type":"users"})", 0).closes.empty()) << i;
+    Effects fx = router.on_text(A, R"({"type":"users"})", 0);  // the 6th frame at once
+    ASSERT_EQ(fx.closes.size(), 1u);
+    EXPECT_EQ(fx.closes[0], (Closing{A, 1008, "rate limit exceeded"}));
+    EXPECT_EQ(fx.sends, (std::vector<Outgoing>{
+                            {A, Error{"too many frames: the limit is 10 per second"}},
+                            {B, Leave{"alice", std::nullopt}}}));
+    EXPECT_EQ(router.user_count(), 1u);
+    EXPECT_EQ(router.counters().errors.at("rate_limited"), 1u);
+    // Frames still in flight from the closed connection are ignored.
+    EXPECT_TRUE(router.on_text(A, R"({"type":"users"})", 0).sends.empty());
+}
+
+TEST(RouterRateLimit, TokensRefillOverTime) {
+    Router router(RouterLimits{10, 2});
+    router.on_open(A, 0);
+    std::int64_t now = 0;
+    for (int i = 0; i < 50; ++i, now += 100'000)  // exactly 10 frames/s
+        EXPECT_TRUE(router.on_text(A, R"({"type":"users"})", now).closes.empty()) << i;
+}
