@@ -182,12 +182,13 @@ void SignalServer::Impl::on_too_big(Connection& c) {
     ++counters.limit_hits["frame_size"];
     g_message("connection %" G_GUINT64_FORMAT " sent a frame over %" G_GUINT64_FORMAT
               " bytes: closed (1009)", c.id, options.max_frame_bytes);
-    c.close_reason = "frame_too_big";  // libsoup is already closing it
-    apply(router.on_close(c.id));
+    // libsoup 3.2 drops the TCP connection without a close frame; sending
+    // ours now (the write is immediate) gives the client its 1009.
+    drop(c, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "frame too big", "frame_too_big");
 }
 
 void SignalServer::Impl::on_closed(Connection& c) {
-    ++counters.closes[c.close_reason ? c.close_reason : "client"];
+    if (!c.close_reason) ++counters.closes["client"];
     apply(router.on_close(c.id));
     retire(c);
     if (shutdown_done && connections.empty()) finish_shutdown();
@@ -219,6 +220,7 @@ void SignalServer::Impl::send(Connection& c, const std::string& text) {
 void SignalServer::Impl::close(Connection& c, gushort code, const char* text, const char* reason) {
     if (c.close_reason) return;
     c.close_reason = reason;
+    ++counters.closes[reason];
     if (soup_websocket_connection_get_state(c.ws.get()) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close(c.ws.get(), code, text);
 }

@@ -1,0 +1,33 @@
+# Shared by scripts/test and scripts/demo: install what is missing, build.
+# shellcheck shell=bash
+
+# Debian 12 packages the build, the tests and the demo need.
+MEDIAPEER_PACKAGES=(
+  g++ meson ninja-build pkg-config python3
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev glib-networking
+  libgtest-dev libgmock-dev
+  openssl
+)
+
+ensure_packages() {
+  local missing=() p
+  for p in "${MEDIAPEER_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "mediapeer needs these Debian packages; install them as root with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+build() {
+  if [ ! -f build/build.ninja ]; then
+    meson setup build --buildtype=debugoptimized -Dwerror=true
+  fi
+  ninja -C build
+}
