@@ -164,21 +164,27 @@ Result<Frame, ParseError> parse_frame(std::string_view text, Read&& read) {
     fail(ParseErrorKind::unknown_type, std::move(message));
 }
 
+// offer, answer, candidate and leave have the same fields in both directions.
+template <typename Frame>
+std::optional<Frame> read_call_frame(std::string_view type, const FieldReader& f) {
+    if (type == "offer") return Offer{f.required_string("name"), f.required_payload("offer")};
+    if (type == "answer")
+        return Answer{f.optional_string("name").value_or(""), f.required_payload("answer")};
+    if (type == "candidate")
+        return Candidate{f.optional_string("name").value_or(""), f.required_payload("candidate")};
+    if (type == "leave")
+        return Leave{f.optional_string("name").value_or(""), f.optional_string("reason")};
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<ClientFrame, ParseError> parse_client_frame(std::string_view text) {
     return parse_frame<ClientFrame>(text, [](std::string_view type,
                                              const FieldReader& f) -> ClientFrame {
         if (type == "login") return Login{f.required_string("name")};
-        if (type == "offer") return Offer{f.required_string("name"), f.required_payload("offer")};
-        if (type == "answer")
-            return Answer{f.optional_string("name").value_or(""), f.required_payload("answer")};
-        if (type == "candidate")
-            return Candidate{f.optional_string("name").value_or(""),
-                             f.required_payload("candidate")};
-        if (type == "leave")
-            return Leave{f.optional_string("name").value_or(""), f.optional_string("reason")};
         if (type == "users") return UsersRequest{};
+        if (auto call = read_call_frame<ClientFrame>(type, f)) return *call;
         unknown_type(type);
     });
 }
@@ -193,16 +199,9 @@ Result<ServerFrame, ParseError> parse_server_frame(std::string_view text) {
             r.message = f.optional_string("message").value_or("");
             return r;
         }
-        if (type == "offer") return Offer{f.required_string("name"), f.required_payload("offer")};
-        if (type == "answer")
-            return Answer{f.optional_string("name").value_or(""), f.required_payload("answer")};
-        if (type == "candidate")
-            return Candidate{f.optional_string("name").value_or(""),
-                             f.required_payload("candidate")};
-        if (type == "leave")
-            return Leave{f.optional_string("name").value_or(""), f.optional_string("reason")};
         if (type == "error") return Error{f.required_string("message")};
         if (type == "users") return UsersList{f.required_strings("users")};
+        if (auto call = read_call_frame<ServerFrame>(type, f)) return *call;
         unknown_type(type);
     });
 }

@@ -37,6 +37,12 @@ protected:
         }
         return client;
     }
+    // alice (logged in) calls bob (logged in as "bob"), who receives the offer.
+    static void call_bob(WsClient& alice, WsClient& bob) {
+        alice.send(Offer{"bob", "{}"});
+        auto offer = bob.next_as<Offer>();
+        ASSERT_TRUE(offer) << bob.last_unexpected();
+    }
     // A sample of /metrics, e.g. metric("mediapeer_signal_users") or with labels.
     long metric(const std::string& sample) {
         auto r = session_.get(server_->url() + "metrics");
@@ -120,8 +126,7 @@ TEST_F(SignalServer, AnswerAndCandidatesBothWaysWithTheCalleesEmptyName) {
 TEST_F(SignalServer, LeaveEndsTheCallWithItsReason) {
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     bob->send(Leave{"alice", "busy"});
     ASSERT_FRAME(alice, Leave, leave);
     EXPECT_EQ(*leave, (Leave{"bob", "busy"}));
@@ -134,8 +139,7 @@ TEST_F(SignalServer, LeaveEndsTheCallWithItsReason) {
 TEST_F(SignalServer, PartnerHearsLeaveWhenAClientDisconnectsMidCall) {
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     bob.reset();  // closes the socket
     ASSERT_FRAME(alice, Leave, leave);
     EXPECT_EQ(leave->name, "bob");
@@ -146,8 +150,7 @@ TEST_F(SignalServer, PartnerHearsLeaveWhenAClientDisconnectsMidCall) {
 TEST_F(SignalServer, BadInputGetsAnErrorAndTheConnectionStaysUsable) {
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     auto carol = user("carol");
     auto fresh = connect();
     const std::vector<std::pair<std::string, std::string>> cases = {
@@ -196,8 +199,7 @@ TEST_F(SignalServer, BadInputGetsAnErrorAndTheConnectionStaysUsable) {
 TEST_F(SignalServer, BinaryFrameClosesOnlyItsSenderWith1003) {
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     auto mallory = user("mallory");
     mallory->send_binary("\x01\x02");
     ASSERT_TRUE(mallory->wait_closed());
@@ -210,8 +212,7 @@ TEST_F(SignalServer, BinaryFrameClosesOnlyItsSenderWith1003) {
 TEST_F(SignalServer, OversizeFrameClosesOnlyItsSenderWhileACallGoesOn) {
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     auto mallory = user("mallory");
     std::string huge = R"({"type":"candidate","candidate":")" + std::string(70 * 1024, 'x') + "\"}";
     mallory->send(huge);
@@ -266,8 +267,7 @@ TEST_F(SignalServer, HealthzAndMetricsFollowWhatHappens) {
 
     auto alice = user("alice");
     auto bob = user("bob");
-    alice->send(Offer{"bob", "{}"});
-    ASSERT_FRAME(bob, Offer, offer);
+    ASSERT_NO_FATAL_FAILURE(call_bob(*alice, *bob));
     bob->send(Candidate{"", "{}"});
     ASSERT_FRAME(alice, Candidate, candidate);
     alice->send(std::string("{"));
