@@ -166,6 +166,8 @@ TEST_F(RouterTable, SeveralCallsAtOnceAreKeptApart) {
         {B, R"({"type":"answer","answer":{},"name":"carol"})", {{C, Answer{"bob", "{}"}}}},
         {B, R"({"type":"candidate","candidate":{},"name":"ghost"})",
          {err(B, "not in a call with ghost")}},
+        // No name while in two calls: the most recent one (carol's).
+        {B, R"({"type":"candidate","candidate":{}})", {{C, Candidate{"bob", "{}"}}}},
         {B, R"({"type":"leave","name":"alice","reason":"busy"})", {{A, Leave{"bob", "busy"}}}},
         {C, R"({"type":"candidate","candidate":{}})", {{B, Candidate{"carol", "{}"}}}},
     });
