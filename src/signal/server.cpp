@@ -3,6 +3,7 @@
 #include "common/gobj.hpp"
 #include "signal/metrics.hpp"
 #include "signal/static_files.hpp"
+#include "signal/websocket_hub.hpp"
 
 #include <libsoup/soup.h>
 
@@ -16,19 +17,9 @@ namespace mp::signal {
 
 namespace {
 
-// WebSocket close codes (RFC 6455 7.4.1) and the /metrics label of each close.
-constexpr gushort kCloseGoingAway = SOUP_WEBSOCKET_CLOSE_GOING_AWAY;         // 1001
-constexpr gushort kCloseUnsupportedData = SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA;  // 1003
 constexpr gint64 kShutdownGraceUs = 3 * G_USEC_PER_SEC;
 constexpr gint64 kUsersPushPeriodUs = G_USEC_PER_SEC;
-
-struct Connection {
-    ConnectionId id;
-    GRef<SoupWebsocketConnection> ws;
-    gint64 last_heard_us;
-    const char* close_reason = nullptr;  // set once we close it; "client" otherwise
-    SignalServer::Impl* server;
-};
+constexpr gint kListenBacklog = 4096;
 
 Result<std::pair<std::string, guint16>, std::string> parse_listen(const std::string& spec) {
     auto colon = spec.rfind(':');
@@ -62,43 +53,43 @@ std::optional<std::string> invalid_server_options_reason(const ServerOptions& o)
     return invalid_ice_options_reason(o.ice);
 }
 
-struct SignalServer::Impl {
+struct SignalServer::Impl final : WebSocketEvents {
     ServerOptions options;
     std::string web_root;  // canonical
     std::string url;
     GRef<SoupServer> soup;
     Router router;
     ServerCounters counters;
-    std::unordered_map<ConnectionId, std::unique_ptr<Connection>> connections;
-    std::vector<std::unique_ptr<Connection>> retired;  // freed from an idle, never mid-signal
-    ConnectionId next_id = 1;
+    WebSocketHub hub;
+    // Connections we are closing, with the /metrics label of why.
+    std::unordered_map<WebSocketId, const char*> closing;
     gint64 started_us = g_get_monotonic_time();
     gint64 last_users_push_us = 0;
     GSourcePtr users_push;
-    GSourcePtr keepalive_sweep;
-    GSourcePtr retire_idle;
+    GSourcePtr keepalive;
     GSourcePtr shutdown_deadline;
     std::function<void()> shutdown_done;
 
-    explicit Impl(const ServerOptions& o) : options(o), router(o.rate) {
+    explicit Impl(const ServerOptions& o)
+        : options(o), router(o.rate), hub(*this, WebSocketLimits{o.max_frame_bytes}) {
         for (const char* limit : {"frame_size", "frames_per_second", "connections"})
             counters.limit_hits[limit] = 0;
     }
-    ~Impl();
+    ~Impl() override;
 
-    void accept(SoupWebsocketConnection* ws);
-    void on_message(Connection& c, gint type, GBytes* message);
-    void on_too_big(Connection& c);
-    void on_closed(Connection& c);
+    void on_upgraded(SoupServerMessage* msg);
+    void on_text(WebSocketId id, std::string_view text) override;
+    void on_binary(WebSocketId id) override;
+    void on_failure(WebSocketId id, const ws::Failure& failure) override;
+    void on_closed(WebSocketId id) override;
     void apply(const Effects& fx);
-    void send(Connection& c, const std::string& text);
-    void close(Connection& c, gushort code, const char* text, const char* reason);
-    void drop(Connection& c, gushort code, const char* text, const char* reason);
-    void retire(Connection& c);
+    void close(WebSocketId id, gushort code, const char* text, const char* reason);
+    void drop(WebSocketId id, gushort code, const char* text, const char* reason);
     void schedule_users_push();
-    void sweep_silent_connections();
+    void keep_alive();
     void finish_shutdown();
     void handle_http(SoupServerMessage* msg, const char* path);
+    bool take_upgrade(SoupServerMessage* msg, const char* path);
     void serve_static(SoupServerMessage* msg, const char* path);
 };
 
@@ -113,141 +104,73 @@ void guarded(const char* where, Fn&& fn) {
     }
 }
 
-void on_ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-    auto* c = static_cast<Connection*>(data);
-    guarded("message", [&] { c->server->on_message(*c, type, message); });
-}
-
-void on_ws_pong(SoupWebsocketConnection*, GBytes*, gpointer data) {
-    static_cast<Connection*>(data)->last_heard_us = g_get_monotonic_time();
-}
-
-void on_ws_error(SoupWebsocketConnection*, GError* error, gpointer data) {
-    auto* c = static_cast<Connection*>(data);
-    if (g_error_matches(error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
-        guarded("error", [&] { c->server->on_too_big(*c); });
-    else
-        g_debug("connection %" G_GUINT64_FORMAT ": %s", c->id, error->message);
-}
-
-void on_ws_closed(SoupWebsocketConnection*, gpointer data) {
-    auto* c = static_cast<Connection*>(data);
-    guarded("closed", [&] { c->server->on_closed(*c); });
-}
-
-void on_websocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* ws,
-                  gpointer data) {
-    guarded("accept", [&] { static_cast<SignalServer::Impl*>(data)->accept(ws); });
-}
-
 void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     guarded("http", [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path); });
 }
 
+void on_wrote_101(SoupServerMessage* msg, gpointer data) {
+    guarded("upgrade", [&] { static_cast<SignalServer::Impl*>(data)->on_upgraded(msg); });
+}
+
 }  // namespace
 
-void SignalServer::Impl::accept(SoupWebsocketConnection* ws) {
-    auto c = std::make_unique<Connection>();
-    c->id = next_id++;
-    c->ws = GRef<SoupWebsocketConnection>::ref(ws);
-    c->last_heard_us = g_get_monotonic_time();
-    c->server = this;
-    // libsoup closes with 1009 itself and reports it through "error".
-    soup_websocket_connection_set_max_incoming_payload_size(ws, options.max_frame_bytes);
-    soup_websocket_connection_set_keepalive_interval(ws, options.ping_interval_s);
-    g_signal_connect(ws, "message", G_CALLBACK(on_ws_message), c.get());
-    g_signal_connect(ws, "pong", G_CALLBACK(on_ws_pong), c.get());
-    g_signal_connect(ws, "error", G_CALLBACK(on_ws_error), c.get());
-    g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), c.get());
-    router.on_open(c->id, c->last_heard_us);
+void SignalServer::Impl::on_upgraded(SoupServerMessage* msg) {
+    auto stream = adopt_ref(soup_server_message_steal_connection(msg));
+    if (!stream) return;
+    WebSocketId id = hub.adopt(stream.get());
+    router.on_open(id, g_get_monotonic_time());
     ++counters.connections_opened;
-    g_debug("connection %" G_GUINT64_FORMAT " opened", c->id);
-    connections.emplace(c->id, std::move(c));
+    g_debug("connection %" G_GUINT64_FORMAT " opened", id);
 }
 
-void SignalServer::Impl::on_message(Connection& c, gint type, GBytes* message) {
-    c.last_heard_us = g_get_monotonic_time();
-    if (c.close_reason) return;
-    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-        g_message("connection %" G_GUINT64_FORMAT " sent a binary frame: closing it (1003)", c.id);
-        drop(c, kCloseUnsupportedData, "binary frames are not accepted", "binary_frame");
-        return;
-    }
-    gsize size = 0;
-    const char* data = static_cast<const char*>(g_bytes_get_data(message, &size));
-    apply(router.on_text(c.id, std::string_view(data, size), c.last_heard_us));
+void SignalServer::Impl::on_text(WebSocketId id, std::string_view text) {
+    apply(router.on_text(id, text, g_get_monotonic_time()));
 }
 
-void SignalServer::Impl::on_too_big(Connection& c) {
-    ++counters.limit_hits["frame_size"];
-    g_message("connection %" G_GUINT64_FORMAT " sent a frame over %" G_GUINT64_FORMAT
-              " bytes: closed (1009)", c.id, options.max_frame_bytes);
-    // libsoup 3.2 drops the TCP connection without a close frame; sending
-    // ours now (the write is immediate) gives the client its 1009.
-    drop(c, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "frame too big", "frame_too_big");
+void SignalServer::Impl::on_binary(WebSocketId id) {
+    g_message("connection %" G_GUINT64_FORMAT " sent a binary frame: closing it (1003)", id);
+    drop(id, ws::kCloseUnsupportedData, "binary frames are not accepted", "binary_frame");
 }
 
-void SignalServer::Impl::on_closed(Connection& c) {
-    if (!c.close_reason) ++counters.closes["client"];
-    apply(router.on_close(c.id));
-    retire(c);
-    if (shutdown_done && connections.empty()) finish_shutdown();
+void SignalServer::Impl::on_failure(WebSocketId id, const ws::Failure& failure) {
+    if (failure.code == ws::kCloseTooBig) ++counters.limit_hits["frame_size"];
+    g_message("connection %" G_GUINT64_FORMAT ": %s: closing it (%u)", id, failure.reason.c_str(),
+              failure.code);
+    // The hub sends the close frame itself.
+    if (closing.emplace(id, failure.label).second) ++counters.closes[failure.label];
+    apply(router.on_close(id));
+}
+
+void SignalServer::Impl::on_closed(WebSocketId id) {
+    if (!closing.erase(id)) ++counters.closes["client"];
+    apply(router.on_close(id));
+    if (shutdown_done && hub.size() == 0) finish_shutdown();
 }
 
 void SignalServer::Impl::apply(const Effects& fx) {
-    for (const Outgoing& out : fx.sends) {
-        auto it = connections.find(out.to);
-        if (it != connections.end()) send(*it->second, protocol::serialize(out.frame));
-    }
-    for (const Closing& closing : fx.closes) {
-        auto it = connections.find(closing.connection);
-        if (it == connections.end()) continue;
-        if (closing.code == kClosePolicyViolation) {
+    for (const Outgoing& out : fx.sends) hub.send_text(out.to, protocol::serialize(out.frame));
+    for (const Closing& c : fx.closes) {
+        if (c.code == kClosePolicyViolation) {
             ++counters.limit_hits["frames_per_second"];
             g_message("connection %" G_GUINT64_FORMAT " went over the frame rate limit: "
-                      "closing it (1008)", closing.connection);
+                      "closing it (1008)", c.connection);
         }
-        close(*it->second, closing.code, closing.reason.c_str(), "rate_limited");
+        close(c.connection, c.code, c.reason.c_str(), "rate_limited");
     }
     schedule_users_push();
 }
 
-void SignalServer::Impl::send(Connection& c, const std::string& text) {
-    if (soup_websocket_connection_get_state(c.ws.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
-    soup_websocket_connection_send_text(c.ws.get(), text.c_str());
-}
-
-void SignalServer::Impl::close(Connection& c, gushort code, const char* text, const char* reason) {
-    if (c.close_reason) return;
-    c.close_reason = reason;
+void SignalServer::Impl::close(WebSocketId id, gushort code, const char* text, const char* reason) {
+    if (!closing.emplace(id, reason).second) return;
     ++counters.closes[reason];
-    if (soup_websocket_connection_get_state(c.ws.get()) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close(c.ws.get(), code, text);
+    hub.close(id, code, text);
 }
 
 // Closes a connection the router still knows: its partners hear `leave` now,
 // not when the close handshake ends.
-void SignalServer::Impl::drop(Connection& c, gushort code, const char* text, const char* reason) {
-    apply(router.on_close(c.id));
-    close(c, code, text, reason);
-}
-
-void SignalServer::Impl::retire(Connection& c) {
-    auto it = connections.find(c.id);
-    if (it == connections.end()) return;
-    g_signal_handlers_disconnect_by_data(c.ws.get(), &c);
-    retired.push_back(std::move(it->second));
-    connections.erase(it);
-    if (retire_idle) return;
-    retire_idle = attach_source(
-        g_idle_source_new(),
-        [](gpointer data) -> gboolean {
-            auto* self = static_cast<Impl*>(data);
-            self->retired.clear();
-            self->retire_idle.reset();
-            return G_SOURCE_REMOVE;
-        },
-        this);
+void SignalServer::Impl::drop(WebSocketId id, gushort code, const char* text, const char* reason) {
+    apply(router.on_close(id));
+    close(id, code, text, reason);
 }
 
 void SignalServer::Impl::schedule_users_push() {
@@ -267,17 +190,14 @@ void SignalServer::Impl::schedule_users_push() {
         this);
 }
 
-void SignalServer::Impl::sweep_silent_connections() {
-    gint64 now = g_get_monotonic_time();
+void SignalServer::Impl::keep_alive() {
     gint64 timeout_us = static_cast<gint64>(options.ping_timeout_s) * G_USEC_PER_SEC;
-    std::vector<Connection*> silent;
-    for (auto& [id, c] : connections)
-        if (!c->close_reason && now - c->last_heard_us > timeout_us) silent.push_back(c.get());
-    for (Connection* c : silent) {
+    for (WebSocketId id : hub.silent_since(g_get_monotonic_time() - timeout_us)) {
         g_message("connection %" G_GUINT64_FORMAT " did not answer pings for %us: closing it",
-                  c->id, options.ping_timeout_s);
-        drop(*c, kCloseGoingAway, "no answer to keepalive pings", "keepalive_timeout");
+                  id, options.ping_timeout_s);
+        drop(id, ws::kCloseGoingAway, "no answer to keepalive pings", "keepalive_timeout");
     }
+    hub.ping_all();
 }
 
 void SignalServer::Impl::finish_shutdown() {
@@ -288,20 +208,11 @@ void SignalServer::Impl::finish_shutdown() {
 }
 
 SignalServer::Impl::~Impl() {
-    for (auto& [id, c] : connections) g_signal_handlers_disconnect_by_data(c->ws.get(), c.get());
     if (soup) soup_server_disconnect(soup.get());
 }
 
 void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path) {
-    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-    if (soup_message_headers_header_contains(request, "Upgrade", "websocket")) {
-        if (connections.size() >= options.max_connections) {
-            ++counters.limit_hits["connections"];
-            g_message("refused a WebSocket: %zu connections is the limit", connections.size());
-            soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
-        }
-        return;  // status unset: the WebSocket handler takes the upgrade
-    }
+    if (take_upgrade(msg, path)) return;
     const char* method = soup_server_message_get_method(msg);
     if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
         soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -328,6 +239,25 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path) {
     soup_message_headers_replace(response, "Cache-Control", "no-store");
     soup_server_message_set_response(msg, type.c_str(), SOUP_MEMORY_COPY, body.data(), body.size());
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+}
+
+// A WebSocket upgrade on / or /ws: libsoup checks the handshake and answers
+// 101 (no extensions: frames are small, and deflate would let a small frame
+// inflate past the limit); the hub takes the connection once 101 is written.
+bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) {
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    if (!soup_message_headers_header_contains(request, "Upgrade", "websocket")) return false;
+    std::string_view p = path;
+    if (p != "/" && p != "/ws") {
+        soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    } else if (hub.size() >= options.max_connections) {
+        ++counters.limit_hits["connections"];
+        g_message("refused a WebSocket: %zu connections is the limit", hub.size());
+        soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
+    } else if (soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
+        g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_101), this);
+    }
+    return true;
 }
 
 void SignalServer::Impl::serve_static(SoupServerMessage* msg, const char* path) {
@@ -362,6 +292,24 @@ Result<GRef<GTlsCertificate>, std::string> load_tls(const ServerOptions& o) {
     return cert;
 }
 
+// GSocket's default backlog is 10: a few hundred clients connecting at once
+// would see SYNs dropped and retried for seconds.
+Result<GRef<GSocket>, std::string> listen_socket(const std::string& spec) {
+    auto [host, port] = *parse_listen(spec);
+    auto address = adopt_ref(g_inet_socket_address_new_from_string(host.c_str(), port));
+    GError* raw = nullptr;
+    auto socket = adopt_ref(g_socket_new(g_socket_address_get_family(address.get()),
+                                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &raw));
+    if (socket) {
+        g_socket_set_listen_backlog(socket.get(), kListenBacklog);
+        if (g_socket_bind(socket.get(), address.get(), TRUE, &raw) &&
+            g_socket_listen(socket.get(), &raw))
+            return socket;
+    }
+    GErrorPtr error(raw);
+    return unexpected("cannot listen on " + spec + ": " + error->message);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const ServerOptions& o) {
@@ -381,20 +329,12 @@ Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const Ser
     impl->soup = adopt_ref(static_cast<SoupServer*>(g_object_new(
         SOUP_TYPE_SERVER, "server-header", "mediapeer-signal ", "tls-certificate", cert.get(),
         nullptr)));
-    // Signaling frames are small; compression would cost CPU on every relay
-    // and let a small frame inflate past --max-frame-bytes.
-    soup_server_remove_websocket_extension(impl->soup.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    for (const char* path : {"/", "/ws"}) {
-        soup_server_add_handler(impl->soup.get(), path, on_http, impl.get(), nullptr);
-        soup_server_add_websocket_handler(impl->soup.get(), path, nullptr, nullptr, on_websocket,
-                                          impl.get(), nullptr);
-    }
-    auto [host, port] = *parse_listen(o.listen);
-    auto address = adopt_ref(g_inet_socket_address_new_from_string(host.c_str(), port));
+    soup_server_add_handler(impl->soup.get(), "/", on_http, impl.get(), nullptr);
+    auto listening = listen_socket(o.listen);
+    if (!listening) return unexpected(listening.error());
     GError* raw = nullptr;
-    if (!soup_server_listen(impl->soup.get(), address.get(),
-                            tls ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
-                            &raw)) {
+    if (!soup_server_listen_socket(impl->soup.get(), listening->get(),
+                                   tls ? SOUP_SERVER_LISTEN_HTTPS : SoupServerListenOptions{}, &raw)) {
         GErrorPtr error(raw);
         return unexpected("cannot listen on " + o.listen + ": " + error->message);
     }
@@ -403,11 +343,11 @@ Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const Ser
     g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
     impl->url = url.get();
     if (o.ping_interval_s > 0) {
-        impl->keepalive_sweep = attach_source(
+        impl->keepalive = attach_source(
             g_timeout_source_new_seconds(o.ping_interval_s),
             [](gpointer data) -> gboolean {
                 auto* self = static_cast<Impl*>(data);
-                guarded("keepalive", [&] { self->sweep_silent_connections(); });
+                guarded("keepalive", [&] { self->keep_alive(); });
                 return G_SOURCE_CONTINUE;
             },
             impl.get());
@@ -423,12 +363,11 @@ const std::string& SignalServer::url() const { return impl_->url; }
 void SignalServer::shutdown(std::function<void()> done) {
     Impl& s = *impl_;
     s.shutdown_done = std::move(done);
-    s.keepalive_sweep.reset();
-    std::vector<Connection*> open;
-    for (auto& [id, c] : s.connections) open.push_back(c.get());
-    for (Connection* c : open) s.close(*c, kCloseGoingAway, "server shutting down", "server_shutdown");
+    s.keepalive.reset();
+    for (WebSocketId id : s.hub.open_connections())
+        s.close(id, ws::kCloseGoingAway, "server shutting down", "server_shutdown");
     s.shutdown_deadline = attach_source(
-        g_timeout_source_new(s.connections.empty() ? 0 : kShutdownGraceUs / 1000),
+        g_timeout_source_new(s.hub.size() == 0 ? 0 : kShutdownGraceUs / 1000),
         [](gpointer data) -> gboolean {
             static_cast<Impl*>(data)->finish_shutdown();
             return G_SOURCE_REMOVE;

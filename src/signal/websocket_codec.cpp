@@ -1,0 +1,138 @@
+#include "signal/websocket_codec.hpp"
+
+#include <glib.h>
+
+namespace mp::signal::ws {
+
+namespace {
+
+bool is_control(Opcode op) { return static_cast<std::uint8_t>(op) & 0x8; }
+
+bool is_known(std::uint8_t op) {
+    return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
+
+Failure protocol_error(std::string reason) {
+    return Failure{kCloseProtocolError, "protocol_error", std::move(reason)};
+}
+
+bool valid_utf8(std::string_view text) {
+    return g_utf8_validate_len(text.data(), text.size(), nullptr);
+}
+
+}  // namespace
+
+std::optional<Failure> Decoder::feed(std::string_view bytes, std::vector<Message>& out) {
+    if (failed_) return std::nullopt;
+    buffer_.append(bytes);
+    std::optional<Failure> failure;
+    while (!failure && decode_frame(out, failure)) {
+    }
+    if (failure) {
+        failed_ = true;
+        buffer_.clear();
+        offset_ = 0;
+        return failure;
+    }
+    buffer_.erase(0, offset_);  // once per feed, not per frame
+    offset_ = 0;
+    return std::nullopt;
+}
+
+bool Decoder::decode_frame(std::vector<Message>& out, std::optional<Failure>& failure) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(buffer_.data()) + offset_;
+    std::size_t available = buffer_.size() - offset_;
+    if (available < 2) return false;
+    bool fin = p[0] & 0x80;
+    std::uint8_t op = p[0] & 0x0F;
+    if (p[0] & 0x70) return failure = protocol_error("reserved bits set"), false;
+    if (!is_known(op)) return failure = protocol_error("unknown opcode"), false;
+    if (!(p[1] & 0x80)) return failure = protocol_error("client frame not masked"), false;
+    auto opcode = static_cast<Opcode>(op);
+    std::uint64_t length = p[1] & 0x7F;
+    std::size_t header = 2;
+    if (length == 126 || length == 127) {
+        std::size_t bytes = length == 126 ? 2 : 8;
+        if (available < 2 + bytes) return false;
+        length = 0;
+        for (std::size_t i = 0; i < bytes; ++i) length = (length << 8) | p[2 + i];
+        header += bytes;
+    }
+    if (is_control(opcode) && (!fin || length > 125))
+        return failure = protocol_error("bad control frame"), false;
+    // Checked from the header alone, before the payload is buffered.
+    if (!is_control(opcode) && message_.size() + length > max_message_bytes_) {
+        failure = Failure{kCloseTooBig, "frame_too_big",
+                          "message over " + std::to_string(max_message_bytes_) + " bytes"};
+        return false;
+    }
+    if (available < header + 4 + length) return false;
+    const std::uint8_t* mask = p + header;
+    std::string payload(reinterpret_cast<const char*>(p + header + 4), length);
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] ^= mask[i & 3];
+    offset_ += header + 4 + length;
+    if (is_control(opcode)) {
+        if (opcode == Opcode::close && payload.size() == 1)
+            return failure = protocol_error("close frame of 1 byte"), false;
+        out.push_back({opcode, std::move(payload)});
+        return true;
+    }
+    failure = take_data_frame(opcode, fin, payload, out);
+    return !failure;
+}
+
+std::optional<Failure> Decoder::take_data_frame(Opcode opcode, bool fin, std::string_view payload,
+                                                std::vector<Message>& out) {
+    if (opcode == Opcode::continuation && !message_opcode_)
+        return protocol_error("continuation without a message");
+    if (opcode != Opcode::continuation && message_opcode_)
+        return protocol_error("new message inside a fragmented one");
+    if (opcode != Opcode::continuation) message_opcode_ = opcode;
+    message_.append(payload);
+    if (!fin) return std::nullopt;
+    Opcode kind = *message_opcode_;
+    message_opcode_.reset();
+    if (kind == Opcode::text && !valid_utf8(message_)) {
+        message_.clear();
+        return Failure{kCloseInvalidPayload, "invalid_utf8", "text message is not UTF-8"};
+    }
+    out.push_back({kind, std::move(message_)});
+    message_.clear();
+    return std::nullopt;
+}
+
+void append_frame(std::string& out, Opcode opcode, std::string_view payload) {
+    out += static_cast<char>(0x80 | static_cast<std::uint8_t>(opcode));
+    std::uint64_t n = payload.size();
+    if (n < 126) {
+        out += static_cast<char>(n);
+    } else if (n <= 0xFFFF) {
+        out += static_cast<char>(126);
+        out += static_cast<char>(n >> 8);
+        out += static_cast<char>(n & 0xFF);
+    } else {
+        out += static_cast<char>(127);
+        for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xFF);
+    }
+    out.append(payload);
+}
+
+std::string close_payload(std::uint16_t code, std::string_view reason) {
+    std::string out;
+    out += static_cast<char>(code >> 8);
+    out += static_cast<char>(code & 0xFF);
+    // 125 bytes in all; cut on a character boundary.
+    std::size_t keep = std::min<std::size_t>(reason.size(), 123);
+    while (keep > 0 && keep < reason.size() && (static_cast<unsigned char>(reason[keep]) & 0xC0) == 0x80)
+        --keep;
+    out.append(reason.substr(0, keep));
+    return out;
+}
+
+std::uint16_t close_code(std::string_view payload) {
+    if (payload.size() < 2) return kCloseNoStatus;
+    return static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                      static_cast<unsigned char>(payload[1]));
+}
+
+}  // namespace mp::signal::ws
