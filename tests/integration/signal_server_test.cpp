@@ -1,10 +1,8 @@
 // The real mediapeer-signal binary on 127.0.0.1:0, driven by real libsoup
 // WebSocket and HTTP clients. Every wait has a deadline.
-#include "support/pump.hpp"
-#include "support/signal_process.hpp"
-#include "support/ws_client.hpp"
-
-#include <gtest/gtest.h>
+#include "integration/signal_fixture.hpp"
+#include "support/client_frames.hpp"
+#include "support/raw_ws_client.hpp"
 
 #include <regex>
 
@@ -12,59 +10,7 @@ using namespace mp::protocol;
 using mp::test::SignalProcess;
 using mp::test::TestSession;
 using mp::test::WsClient;
-
-namespace {
-
-class SignalServer : public testing::Test {
-protected:
-    void start(const std::vector<std::string>& args = {}) {
-        std::string error;
-        server_ = SignalProcess::start(args, &error);
-        ASSERT_TRUE(server_) << error;
-    }
-    void SetUp() override { start(); }
-
-    std::unique_ptr<WsClient> connect(const std::string& path = "/") {
-        std::string error;
-        auto client = WsClient::connect(session_, server_->ws_url(path), &error);
-        EXPECT_TRUE(client) << error;
-        return client;
-    }
-    std::unique_ptr<WsClient> user(const std::string& name) {
-        auto client = connect();
-        if (client) {
-            EXPECT_TRUE(client->login(name)) << name << ": " << client->last_unexpected();
-        }
-        return client;
-    }
-    // alice (logged in) calls bob (logged in as "bob"), who receives the offer.
-    static void call_bob(WsClient& alice, WsClient& bob) {
-        alice.send(Offer{"bob", "{}"});
-        auto offer = bob.next_as<Offer>();
-        ASSERT_TRUE(offer) << bob.last_unexpected();
-    }
-    // A sample of /metrics, e.g. metric("mediapeer_signal_users") or with labels.
-    long metric(const std::string& sample) {
-        auto r = session_.get(server_->url() + "metrics");
-        std::smatch m;
-        std::regex line("(^|\n)" + std::regex_replace(sample, std::regex(R"([{}"])"), R"(\$&)") +
-                         " (\\d+)");
-        return std::regex_search(r.body, m, line) ? std::stol(m[2]) : -1;
-    }
-    // Waits for a /metrics sample to reach `value` (the server counts asynchronously).
-    bool metric_reaches(const std::string& sample, long value) {
-        return mp::test::pump_until([&] { return metric(sample) == value; });
-    }
-
-    TestSession session_;
-    std::unique_ptr<SignalProcess> server_;
-};
-
-#define ASSERT_FRAME(client, Type, var)                                           \
-    auto var = (client)->next_as<Type>();                                          \
-    ASSERT_TRUE(var) << #Type " expected, got " << (client)->last_unexpected()
-
-}  // namespace
+using mp::test::SignalServer;
 
 TEST_F(SignalServer, LoginOnBothWebSocketPaths) {
     auto alice = connect("/");
@@ -352,24 +298,12 @@ TEST_F(SignalServer, VanishedClientIsDroppedByKeepaliveAndItsNameFreed) {
     start({"--ping-interval", "1", "--ping-timeout", "2"});
     auto alice = user("alice");
     // A raw client that logs in, calls alice, then never reads or answers a ping again.
-    auto raw_client = mp::adopt_ref(g_socket_client_new());
-    auto conn = mp::adopt_ref(g_socket_client_connect_to_uri(
-        raw_client.get(), server_->url().c_str(), 0, nullptr, nullptr));
-    ASSERT_TRUE(conn);
-    GOutputStream* out = g_io_stream_get_output_stream(G_IO_STREAM(conn.get()));
-    std::string handshake =
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    auto masked_text = [](const std::string& payload) {
-        std::string frame = {'\x81', static_cast<char>(0x80 | payload.size())};
-        const char mask[4] = {1, 2, 3, 4};
-        frame.append(mask, 4);
-        for (std::size_t i = 0; i < payload.size(); ++i) frame += payload[i] ^ mask[i % 4];
-        return frame;
-    };
-    std::string bytes = handshake + masked_text(R"({"type":"login","name":"ghost"})") +
-                        masked_text(R"({"type":"offer","offer":{},"name":"alice"})");
-    ASSERT_TRUE(g_output_stream_write_all(out, bytes.data(), bytes.size(), nullptr, nullptr, nullptr));
+    std::string error;
+    auto ghost = mp::test::RawWsClient::connect(
+        server_->url(), mp::test::client_text(R"({"type":"login","name":"ghost"})") +
+                            mp::test::client_text(R"({"type":"offer","offer":{},"name":"alice"})"),
+        &error);
+    ASSERT_TRUE(ghost) << error;
     ASSERT_FRAME(alice, Offer, offer);
     EXPECT_EQ(offer->name, "ghost");
     // No answer to pings: dropped within ping-timeout + ping-interval (3 s here).
