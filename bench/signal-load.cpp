@@ -1,0 +1,1005 @@
+// signal-load: a load generator for mediapeer-signal and the Node.js baseline
+// relay (bench/baseline/relay.js). It starts the server pinned to one CPU,
+// pins itself to another, and measures with N WebSocket clients in pairs:
+//   - connect time: N WebSockets open, N logged in, N/2 calls set up (offer);
+//   - relay throughput at saturation: candidate frames per second with a
+//     bounded window of frames in flight per client;
+//   - relay latency p50/p99 at a paced aggregate rate (1,000 frames/s);
+//   - server RSS per connection.
+// Single-threaded on purpose: epoll, non-blocking sockets and a hand-written
+// WebSocket client, so one core of load outruns one core of server. A libsoup
+// client would sit on the same GMainContext poll() over all N sockets whose
+// per-wakeup cost dominates the server's profile at 5,000 connections.
+// Only 127.0.0.1; every loop is bounded in time; it stops by itself.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cinttypes>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef MP_SIGNAL_SERVER
+#define MP_SIGNAL_SERVER "build/src/mediapeer-signal"
+#endif
+#ifndef MP_NODE_RELAY
+#define MP_NODE_RELAY "bench/baseline/relay.js"
+#endif
+
+namespace {
+
+constexpr std::int64_t kNsPerSec = 1'000'000'000;
+
+std::int64_t now_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t{ts.tv_sec} * kNsPerSec + ts.tv_nsec;
+}
+
+double seconds_since(std::int64_t start_ns) {
+    return static_cast<double>(now_ns() - start_ns) / kNsPerSec;
+}
+
+// ---------------------------------------------------------------- options
+
+struct Options {
+    std::size_t clients = 5000;
+    std::string which = "both";  // ours | node | both
+    std::string server_bin = MP_SIGNAL_SERVER;
+    std::string node_bin = "/usr/bin/node";
+    std::string relay_js = MP_NODE_RELAY;
+    double warmup_s = 1;
+    double seconds = 10;         // throughput measurement
+    std::size_t window = 8;      // candidate frames in flight per client
+    double latency_rate = 1000;  // frames/s across all pairs
+    double latency_seconds = 10;
+    std::size_t connect_window = 256;  // handshakes + logins in progress at once
+    double connect_timeout_s = 60;
+    int server_cpu = 0;
+    int client_cpu = 1;
+};
+
+void usage(FILE* to) {
+    std::fprintf(to,
+                 "usage: signal-load [--clients N] [--server ours|node|both]\n"
+                 "  [--server-bin PATH] [--node PATH] [--relay-js PATH]\n"
+                 "  [--seconds S] [--warmup S] [--window N]\n"
+                 "  [--latency-rate FPS] [--latency-seconds S]\n"
+                 "  [--connect-window N] [--connect-timeout S]\n"
+                 "  [--server-cpu CPU] [--client-cpu CPU]\n"
+                 "defaults: --clients 5000 --server both --seconds 10 --warmup 1 --window 8\n"
+                 "  --latency-rate 1000 --latency-seconds 10 --connect-window 256\n"
+                 "  --server-bin %s --relay-js %s\n",
+                 MP_SIGNAL_SERVER, MP_NODE_RELAY);
+}
+
+[[noreturn]] void bad_usage(const std::string& why) {
+    std::fprintf(stderr, "signal-load: %s\n", why.c_str());
+    usage(stderr);
+    std::exit(2);
+}
+
+double to_number(const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+        bad_usage(flag + ": expected a non-negative number, got '" + text + "'");
+    return v;
+}
+
+// Applies one flag; false when `flag` is not a known valued flag.
+bool apply_flag(Options& o, const std::string& flag, const std::string& v) {
+    auto number = [&] { return to_number(flag, v); };
+    auto count = [&] { return static_cast<std::size_t>(number()); };
+    const std::map<std::string, std::function<void()>> setters = {
+        {"--clients", [&] { o.clients = count(); }},
+        {"--server", [&] { o.which = v; }},
+        {"--server-bin", [&] { o.server_bin = v; }},
+        {"--node", [&] { o.node_bin = v; }},
+        {"--relay-js", [&] { o.relay_js = v; }},
+        {"--seconds", [&] { o.seconds = number(); }},
+        {"--warmup", [&] { o.warmup_s = number(); }},
+        {"--window", [&] { o.window = count(); }},
+        {"--latency-rate", [&] { o.latency_rate = number(); }},
+        {"--latency-seconds", [&] { o.latency_seconds = number(); }},
+        {"--connect-window", [&] { o.connect_window = count(); }},
+        {"--connect-timeout", [&] { o.connect_timeout_s = number(); }},
+        {"--server-cpu", [&] { o.server_cpu = static_cast<int>(count()); }},
+        {"--client-cpu", [&] { o.client_cpu = static_cast<int>(count()); }},
+    };
+    auto setter = setters.find(flag);
+    if (setter == setters.end()) return false;
+    setter->second();
+    return true;
+}
+
+Options parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            usage(stdout);
+            std::exit(0);
+        }
+        std::string flag = arg, value;
+        if (auto eq = arg.find('='); eq != std::string::npos) {
+            flag = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            bad_usage(arg + ": missing value");
+        }
+        if (!apply_flag(o, flag, value)) bad_usage("unknown flag " + flag);
+    }
+    if (o.clients < 2 || o.clients % 2) bad_usage("--clients must be even and at least 2");
+    if (o.which != "ours" && o.which != "node" && o.which != "both")
+        bad_usage("--server must be ours, node or both");
+    if (o.window < 1 || o.connect_window < 1) bad_usage("--window, --connect-window: at least 1");
+    if (o.seconds <= 0 || o.latency_rate <= 0) bad_usage("--seconds, --latency-rate: positive");
+    return o;
+}
+
+// ---------------------------------------------------------------- system
+
+// N sockets need N descriptors; the usual soft limit is 1,024.
+void raise_fd_limit() {
+    rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+bool pin_to_cpu(pid_t pid, int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(pid, sizeof set, &set) == 0;
+}
+
+// A "Key: value" line of /proc/PID/status, in kB; -1 when absent.
+long proc_status_kib(pid_t pid, const char* key) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    std::size_t key_len = std::strlen(key);
+    while (std::getline(in, line))
+        if (line.compare(0, key_len, key) == 0 && line.size() > key_len && line[key_len] == ':')
+            return std::strtol(line.c_str() + key_len + 1, nullptr, 10);
+    return -1;
+}
+
+// utime + stime of every thread of PID, in seconds.
+double proc_cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto paren = stat.rfind(')');  // the command name may hold spaces
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string skip;
+    for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt
+    unsigned long long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double self_cpu_seconds() {
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return s(usage.ru_utime) + s(usage.ru_stime);
+}
+
+// TcpExt ListenOverflows: SYNs dropped because a listen queue was full
+// (machine-wide; only this benchmark listens on loopback while it runs).
+long listen_overflows() {
+    std::ifstream in("/proc/net/netstat");
+    std::string names, values;
+    while (std::getline(in, names) && std::getline(in, values)) {
+        if (names.rfind("TcpExt:", 0) != 0) continue;
+        std::istringstream n(names), v(values);
+        std::string name, value;
+        while (n >> name && v >> value)
+            if (name == "ListenOverflows") return std::strtol(value.c_str(), nullptr, 10);
+    }
+    return -1;
+}
+
+// ---------------------------------------------------------------- server process
+
+struct ServerProcess {
+    pid_t pid = -1;
+    int stdout_fd = -1;  // kept open: a later write must not SIGPIPE the server
+    std::uint16_t port = 0;
+};
+
+// Forks `argv` pinned to `cpu`, with its stdout on a pipe; dies with us.
+ServerProcess spawn(const std::vector<std::string>& argv, int cpu) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (!pin_to_cpu(0, cpu)) std::fprintf(stderr, "signal-load: cannot pin to CPU %d\n", cpu);
+        dup2(fds[1], STDOUT_FILENO);
+        std::vector<char*> args;
+        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        std::fprintf(stderr, "signal-load: cannot run %s: %s\n", args[0], std::strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return {};
+    }
+    return {pid, fds[0], 0};
+}
+
+// Reads the server's stdout until "... listening on http://ADDR:PORT/".
+bool wait_listening(ServerProcess& s, double timeout_s) {
+    std::string text;
+    std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout_s * kNsPerSec);
+    while (now_ns() < deadline) {
+        pollfd p{s.stdout_fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        char buf[512];
+        ssize_t n = read(s.stdout_fd, buf, sizeof buf);
+        if (n <= 0) return false;  // exited
+        text.append(buf, static_cast<std::size_t>(n));
+        auto at = text.find("listening on http://");
+        auto eol = at == std::string::npos ? at : text.find('\n', at);
+        if (eol == std::string::npos) continue;
+        auto colon = text.rfind(':', eol);
+        s.port = static_cast<std::uint16_t>(std::strtoul(text.c_str() + colon + 1, nullptr, 10));
+        return s.port != 0;
+    }
+    return false;
+}
+
+void stop(ServerProcess& s) {
+    if (s.pid <= 0) return;
+    kill(s.pid, SIGTERM);
+    for (int i = 0; i < 100; ++i) {  // 5 s, then no more patience
+        if (waitpid(s.pid, nullptr, WNOHANG) == s.pid) break;
+        if (i == 99) {
+            kill(s.pid, SIGKILL);
+            waitpid(s.pid, nullptr, 0);
+        }
+        usleep(50'000);
+    }
+    close(s.stdout_fd);
+    s = {};
+}
+
+// ---------------------------------------------------------------- WebSocket framing
+
+// Appends one masked text frame (RFC 6455 5.2: a client masks every frame).
+void append_text_frame(std::string& out, std::string_view payload, std::uint32_t mask) {
+    std::size_t n = payload.size();
+    out.push_back(static_cast<char>(0x81));  // FIN, text
+    if (n < 126) {
+        out.push_back(static_cast<char>(0x80 | n));
+    } else if (n < 65536) {
+        out.push_back(static_cast<char>(0x80 | 126));
+        out.push_back(static_cast<char>(n >> 8));
+        out.push_back(static_cast<char>(n & 0xff));
+    } else {
+        out.push_back(static_cast<char>(0x80 | 127));
+        for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+    }
+    char key[4];
+    std::memcpy(key, &mask, 4);
+    out.append(key, 4);
+    std::size_t at = out.size();
+    out.append(payload);
+    for (std::size_t i = 0; i < n; ++i) out[at + i] = static_cast<char>(out[at + i] ^ key[i & 3]);
+}
+
+struct InFrame {
+    int opcode;
+    std::string_view payload;
+};
+
+// Parses one unmasked server frame at the start of `data`: the bytes it takes,
+// 0 when incomplete.
+std::size_t parse_frame(std::string_view data, InFrame& frame) {
+    if (data.size() < 2) return 0;
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(data[i]); };
+    std::size_t header = 2;
+    std::uint64_t len = byte(1) & 0x7f;
+    if (len == 126) {
+        header = 4;
+        if (data.size() < header) return 0;
+        len = (std::uint64_t{byte(2)} << 8) | byte(3);
+    } else if (len == 127) {
+        header = 10;
+        if (data.size() < header) return 0;
+        len = 0;
+        for (std::size_t i = 2; i < 10; ++i) len = (len << 8) | byte(i);
+    }
+    if (byte(1) & 0x80) header += 4;  // a server must not mask; skip the key if it does
+    if (data.size() < header || data.size() - header < len) return 0;
+    frame.opcode = byte(0) & 0x0f;
+    frame.payload = data.substr(header, static_cast<std::size_t>(len));
+    return header + static_cast<std::size_t>(len);
+}
+
+// ---------------------------------------------------------------- the load
+
+enum class State { idle, connecting, upgrading, open, logged_in, closed };
+enum class Phase { connect, quiet, saturate, paced };
+
+struct Conn {
+    int fd = -1;
+    State state = State::idle;
+    std::uint32_t peer = 0;  // index of the call partner
+    std::uint32_t mask = 0;
+    bool dirty = false;  // `out` has bytes to flush
+    std::string in;      // partial frames (and the HTTP response)
+    std::string out;
+    std::size_t out_at = 0;
+};
+
+struct Figures {
+    std::size_t clients = 0;
+    bool held = false;          // all N logged in and in calls
+    std::string failure;        // why not, or why a later phase failed
+    double login_s = 0;         // N logged in
+    double connect_s = 0;       // N logged in, N/2 calls set up
+    long listen_overflows = 0;  // during the connect phase
+    long rss_idle_kib = 0;
+    long rss_loaded_kib = 0;
+    double throughput_fps = 0;
+    double server_cpu_pct = 0;  // during the throughput window
+    double client_cpu_pct = 0;
+    std::size_t latency_samples = 0;
+    double p50_ms = 0, p99_ms = 0, max_ms = 0;
+    double paced_server_cpu_pct = 0;  // what the paced rate costs the server
+    std::uint64_t lost = 0;           // candidates sent and never received
+    std::uint64_t error_frames = 0;
+    std::string first_error;
+};
+
+class Load {
+public:
+    Load(const Options& o, const ServerProcess& server);
+    ~Load();
+    Figures run();
+
+private:
+    bool connect_all(Figures& f);
+    void quiet(double seconds);
+    void saturate(Figures& f);
+    void paced(Figures& f);
+    bool drain(double timeout_s);
+
+    void open_next();
+    void fail(Conn& c, const std::string& why);
+    void loop_until(std::int64_t deadline_ns, const std::function<bool()>& done);
+    void on_event(std::uint32_t index, std::uint32_t events);
+    void on_connected(Conn& c);
+    void on_readable(std::uint32_t index);
+    bool on_upgrade_response(Conn& c);
+    void consume_frames(std::uint32_t index, std::string_view data, std::string& rest);
+    void on_text(std::uint32_t index, std::string_view text);
+    void on_candidate(std::uint32_t index, std::string_view text);
+    void on_logged_in(std::uint32_t index);
+    void on_tick();
+    void send_text(std::uint32_t index, std::string_view text);
+    void send_candidate(std::uint32_t from);
+    void flush(Conn& c);
+    void flush_dirty();
+
+    const Options& o_;
+    std::uint16_t port_;
+    pid_t server_;
+    int server_out_;
+    int epoll_ = -1;
+    int timer_ = -1;
+    std::vector<Conn> conns_;
+    std::vector<std::uint32_t> dirty_;
+    std::vector<char> scratch_ = std::vector<char>(256 * 1024);
+    Phase phase_ = Phase::connect;
+    std::string failure_;
+
+    // connect phase
+    std::size_t opened_ = 0, in_progress_ = 0, logged_in_ = 0, calls_ = 0;
+    // relay phases
+    std::uint64_t sent_ = 0, received_ = 0;
+    std::vector<std::int64_t> latencies_ns_;
+    std::int64_t paced_start_ns_ = 0;
+    std::uint64_t paced_sent_ = 0;
+    std::uint32_t paced_next_ = 0;
+    std::uint64_t error_frames_ = 0;
+    std::string first_error_;
+};
+
+constexpr std::uint32_t kTimerIndex = UINT32_MAX;
+constexpr std::uint32_t kServerOutIndex = UINT32_MAX - 1;
+
+std::string user_name(std::uint32_t index) { return "u" + std::to_string(index + 1); }
+
+Load::Load(const Options& o, const ServerProcess& server)
+    : o_(o),
+      port_(server.port),
+      server_(server.pid),
+      server_out_(server.stdout_fd),
+      conns_(o.clients) {
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    // A server that logs to stdout (GLib sends debug messages there) must not
+    // block on a full pipe: its output is read and dropped.
+    fcntl(server_out_, F_SETFL, fcntl(server_out_, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = kServerOutIndex;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, server_out_, &ev);
+    std::uint32_t seed = 0x9e3779b9u;
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) {
+        conns_[i].peer = i ^ 1u;  // pairs (0,1), (2,3), ...: the even one calls
+        seed = seed * 1664525u + 1013904223u;
+        conns_[i].mask = seed | 1u;  // never 0: masking must be real work, as for a browser
+    }
+    latencies_ns_.reserve(static_cast<std::size_t>(o.latency_rate * o.latency_seconds) + 16);
+}
+
+Load::~Load() {
+    // Reset, not FIN: no TIME_WAIT left to eat the ephemeral ports of the next run.
+    linger abort{1, 0};
+    for (Conn& c : conns_) {
+        if (c.fd < 0) continue;
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        close(c.fd);
+    }
+    if (timer_ >= 0) close(timer_);
+    if (epoll_ >= 0) close(epoll_);
+}
+
+Figures Load::run() {
+    Figures f;
+    f.clients = conns_.size();
+    f.rss_idle_kib = proc_status_kib(server_, "VmRSS");
+    if (connect_all(f)) {
+        quiet(0.5);  // let the server settle before reading its RSS
+        f.rss_loaded_kib = proc_status_kib(server_, "VmRSS");
+        saturate(f);
+        if (f.failure.empty()) paced(f);
+    }
+    f.error_frames = error_frames_;
+    f.first_error = first_error_;
+    if (f.failure.empty() && !failure_.empty()) f.failure = failure_;
+    return f;
+}
+
+// ---- connect phase
+
+bool Load::connect_all(Figures& f) {
+    long overflows_before = listen_overflows();
+    std::int64_t start = now_ns();
+    auto deadline = start + static_cast<std::int64_t>(o_.connect_timeout_s * kNsPerSec);
+    while (opened_ < conns_.size() && in_progress_ < o_.connect_window) open_next();
+    loop_until(deadline, [&] {
+        if (logged_in_ == conns_.size() && f.login_s == 0) f.login_s = seconds_since(start);
+        return calls_ == conns_.size() / 2 || !failure_.empty();
+    });
+    f.connect_s = seconds_since(start);
+    f.listen_overflows = listen_overflows() - overflows_before;
+    f.held = calls_ == conns_.size() / 2 && failure_.empty();
+    if (!f.held) {
+        char why[200];
+        std::snprintf(why, sizeof why,
+                      "%zu of %zu opened, %zu logged in, %zu of %zu calls after %.1f s", opened_,
+                      conns_.size(), logged_in_, calls_, conns_.size() / 2, f.connect_s);
+        f.failure = failure_.empty() ? why : failure_ + " (" + why + ")";
+    }
+    return f.held;
+}
+
+void Load::open_next() {
+    std::uint32_t index = static_cast<std::uint32_t>(opened_++);
+    Conn& c = conns_[index];
+    ++in_progress_;
+    c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c.fd < 0) return fail(c, std::string("socket: ") + std::strerror(errno));
+    int one = 1;  // small frames: latency must not wait for Nagle
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port_);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u32 = index;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd, &ev);
+    c.state = State::connecting;
+    if (::connect(c.fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)
+        return fail(c, std::string("connect: ") + std::strerror(errno));
+}
+
+void Load::fail(Conn& c, const std::string& why) {
+    if (c.state == State::closed) return;
+    c.state = State::closed;
+    if (failure_.empty())
+        failure_ =
+            "client " + user_name(static_cast<std::uint32_t>(&c - conns_.data())) + ": " + why;
+}
+
+void Load::on_connected(Conn& c) {
+    int error = 0;
+    socklen_t len = sizeof error;
+    getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error) return fail(c, std::string("connect: ") + std::strerror(error));
+    c.state = State::upgrading;
+    c.out += "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    flush(c);
+}
+
+// The 101 response is complete in c.in: switch to frames and log in.
+bool Load::on_upgrade_response(Conn& c) {
+    auto end = c.in.find("\r\n\r\n");
+    if (end == std::string::npos) return false;
+    if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
+        fail(c, "upgrade refused: " + c.in.substr(0, c.in.find('\r')));
+        return false;
+    }
+    c.in.erase(0, end + 4);
+    c.state = State::open;
+    auto index = static_cast<std::uint32_t>(&c - conns_.data());
+    send_text(index, "{\"type\":\"login\",\"name\":\"" + user_name(index) + "\"}");
+    return true;
+}
+
+void Load::on_logged_in(std::uint32_t index) {
+    Conn& c = conns_[index];
+    c.state = State::logged_in;
+    ++logged_in_;
+    --in_progress_;
+    while (opened_ < conns_.size() && in_progress_ < o_.connect_window) open_next();
+    std::uint32_t caller = std::min(index, c.peer);
+    if (conns_[c.peer].state != State::logged_in) return;
+    std::string callee = user_name(caller ^ 1u);
+    send_text(caller,
+              R"({"type":"offer","offer":{"type":"offer","sdp":"v=0"},"name":")" + callee + "\"}");
+}
+
+// ---- the event loop
+
+void Load::loop_until(std::int64_t deadline_ns, const std::function<bool()>& done) {
+    epoll_event events[1024];
+    while (!done()) {
+        std::int64_t left_ms = (deadline_ns - now_ns()) / 1'000'000;
+        if (left_ms <= 0) break;
+        int n =
+            epoll_wait(epoll_, events, 1024, static_cast<int>(std::min<std::int64_t>(left_ms, 50)));
+        if (n < 0 && errno != EINTR) {
+            failure_ = std::string("epoll_wait: ") + std::strerror(errno);
+            return;
+        }
+        for (int i = 0; i < n; ++i) on_event(events[i].data.u32, events[i].events);
+        flush_dirty();
+    }
+}
+
+void Load::on_event(std::uint32_t index, std::uint32_t events) {
+    if (index == kTimerIndex) return on_tick();
+    if (index == kServerOutIndex) {
+        if (read(server_out_, scratch_.data(), scratch_.size()) <= 0)
+            epoll_ctl(epoll_, EPOLL_CTL_DEL, server_out_, nullptr);  // it exited
+        return;
+    }
+    Conn& c = conns_[index];
+    if (c.state == State::closed) return;
+    if (events & EPOLLERR) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        return fail(c, std::string("socket error: ") + std::strerror(error));
+    }
+    if ((events & EPOLLOUT) && c.state == State::connecting) on_connected(c);
+    if ((events & EPOLLOUT) && c.out_at < c.out.size()) flush(c);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) on_readable(index);
+}
+
+void Load::on_readable(std::uint32_t index) {
+    Conn& c = conns_[index];
+    for (int reads = 0; reads < 64; ++reads) {
+        ssize_t n = read(c.fd, scratch_.data(), scratch_.size());
+        if (n == 0) return fail(c, "the server closed the connection");
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                fail(c, std::string("read: ") + std::strerror(errno));
+            return;
+        }
+        std::string_view data(scratch_.data(), static_cast<std::size_t>(n));
+        if (c.state == State::upgrading) {
+            c.in.append(data);
+            if (!on_upgrade_response(c)) continue;
+            std::string pending = std::move(c.in);
+            c.in.clear();
+            consume_frames(index, pending, c.in);
+        } else if (c.in.empty()) {
+            consume_frames(index, data, c.in);
+        } else {
+            std::string pending = std::move(c.in);
+            pending.append(data);
+            c.in.clear();
+            consume_frames(index, pending, c.in);
+        }
+        if (c.state == State::closed) return;
+        // Edge-triggered: a short read emptied the socket; new bytes bring a new edge.
+        if (static_cast<std::size_t>(n) < scratch_.size()) return;
+    }
+    // Still bytes after 64 full reads: re-arm so the next round comes back to them.
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u32 = index;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+// Handles every whole frame of `data`; the incomplete tail goes to `rest`.
+void Load::consume_frames(std::uint32_t index, std::string_view data, std::string& rest) {
+    InFrame frame;
+    while (std::size_t used = parse_frame(data, frame)) {
+        if (frame.opcode == 1) {
+            on_text(index, frame.payload);
+        } else if (frame.opcode == 8) {
+            unsigned code = frame.payload.size() >= 2
+                                ? (static_cast<unsigned char>(frame.payload[0]) << 8) |
+                                      static_cast<unsigned char>(frame.payload[1])
+                                : 0;
+            return fail(conns_[index],
+                        "the server closed the WebSocket, code " + std::to_string(code));
+        }  // pings are off on both servers; anything else is ignored
+        data.remove_prefix(used);
+    }
+    rest.assign(data);
+}
+
+void Load::on_text(std::uint32_t index, std::string_view text) {
+    auto starts = [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; };
+    if (starts("{\"type\":\"candidate\"")) return on_candidate(index, text);
+    if (starts("{\"type\":\"login\"") && text.find("\"success\":true") != std::string_view::npos)
+        return on_logged_in(index);
+    if (starts("{\"type\":\"offer\"") && phase_ == Phase::connect) {
+        ++calls_;
+        return;
+    }
+    ++error_frames_;  // errors, refused logins, leaves: none is expected
+    if (first_error_.empty())
+        first_error_ = user_name(index) + " got " + std::string(text.substr(0, 200));
+    if (starts("{\"type\":\"login\"")) fail(conns_[index], "login refused: " + std::string(text));
+}
+
+// ---- candidates
+
+// The candidate's foundation carries the send time (20 digits, ns), so the
+// receiver measures latency without any table of sent frames.
+constexpr std::string_view kCandidateHead =
+    "{\"type\":\"candidate\",\"candidate\":{\"candidate\":\"candidate:";
+constexpr std::string_view kCandidateTail =
+    R"( 1 udp 2122260223 127.0.0.1 50000 typ host","sdpMid":"0","sdpMLineIndex":0},"name":")";
+
+void Load::send_candidate(std::uint32_t from) {
+    char text[256];
+    std::size_t n = kCandidateHead.size();
+    std::memcpy(text, kCandidateHead.data(), n);
+    std::snprintf(text + n, 21, "%020" PRId64, now_ns());
+    n += 20;
+    std::memcpy(text + n, kCandidateTail.data(), kCandidateTail.size());
+    n += kCandidateTail.size();
+    n += static_cast<std::size_t>(
+        std::snprintf(text + n, sizeof text - n, "u%u\"}", (from ^ 1u) + 1));
+    send_text(from, std::string_view(text, n));
+    ++sent_;
+}
+
+// The sender is the peer; a frame naming anyone else was misrouted.
+void Load::on_candidate(std::uint32_t index, std::string_view text) {
+    std::int64_t received_at = now_ns();
+    std::uint32_t sender = conns_[index].peer;
+    char name_tail[32];
+    int tail = std::snprintf(name_tail, sizeof name_tail, "\"name\":\"u%u\"}", sender + 1);
+    auto at = text.find("candidate:");
+    if (at == std::string_view::npos || text.size() < at + 30 ||
+        !text.ends_with(std::string_view(name_tail, static_cast<std::size_t>(tail)))) {
+        ++error_frames_;
+        if (first_error_.empty()) first_error_ = user_name(index) + " got " + std::string(text);
+        return;
+    }
+    std::int64_t sent_at = 0;
+    std::from_chars(text.data() + at + 10, text.data() + at + 30, sent_at);
+    ++received_;
+    if (phase_ == Phase::paced) latencies_ns_.push_back(received_at - sent_at);
+    if (phase_ == Phase::saturate) send_candidate(sender);  // keeps the sender's window full
+}
+
+void Load::send_text(std::uint32_t index, std::string_view text) {
+    Conn& c = conns_[index];
+    if (c.state == State::closed) return;
+    append_text_frame(c.out, text, c.mask);
+    if (!c.dirty) {
+        c.dirty = true;
+        dirty_.push_back(index);
+    }
+}
+
+void Load::flush(Conn& c) {
+    while (c.out_at < c.out.size() && c.state != State::closed) {
+        ssize_t n = send(c.fd, c.out.data() + c.out_at, c.out.size() - c.out_at, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN) return;  // EPOLLOUT brings us back
+            if (errno != EINTR) fail(c, std::string("send: ") + std::strerror(errno));
+            continue;
+        }
+        c.out_at += static_cast<std::size_t>(n);
+    }
+    c.out.clear();
+    c.out_at = 0;
+}
+
+// Writes are batched: one send() per connection per round of events.
+void Load::flush_dirty() {
+    for (std::uint32_t index : dirty_) {
+        conns_[index].dirty = false;
+        if (conns_[index].state != State::connecting) flush(conns_[index]);
+    }
+    dirty_.clear();
+}
+
+// ---- relay phases
+
+void Load::quiet(double seconds) {
+    phase_ = Phase::quiet;
+    loop_until(now_ns() + static_cast<std::int64_t>(seconds * kNsPerSec),
+               [&] { return !failure_.empty(); });
+}
+
+bool Load::drain(double timeout_s) {
+    loop_until(now_ns() + static_cast<std::int64_t>(timeout_s * kNsPerSec),
+               [&] { return received_ == sent_ || !failure_.empty(); });
+    return received_ == sent_;
+}
+
+void Load::saturate(Figures& f) {
+    phase_ = Phase::saturate;
+    for (std::uint32_t i = 0; i < conns_.size(); ++i)
+        for (std::size_t k = 0; k < o_.window; ++k) send_candidate(i);
+    flush_dirty();
+    auto run_for = [&](double s) {
+        loop_until(now_ns() + static_cast<std::int64_t>(s * kNsPerSec),
+                   [&] { return !failure_.empty(); });
+    };
+    run_for(o_.warmup_s);
+    std::uint64_t received_before = received_;
+    double server_cpu = proc_cpu_seconds(server_), self_cpu = self_cpu_seconds();
+    std::int64_t start = now_ns();
+    run_for(o_.seconds);
+    double elapsed = seconds_since(start);
+    f.throughput_fps = static_cast<double>(received_ - received_before) / elapsed;
+    f.server_cpu_pct = 100 * (proc_cpu_seconds(server_) - server_cpu) / elapsed;
+    f.client_cpu_pct = 100 * (self_cpu_seconds() - self_cpu) / elapsed;
+    phase_ = Phase::quiet;
+    if (!drain(10)) f.lost += sent_ - received_;
+    if (!failure_.empty()) f.failure = failure_;
+}
+
+void Load::on_tick() {
+    std::uint64_t expirations = 0;
+    if (read(timer_, &expirations, sizeof expirations) < 0) return;
+    double due = seconds_since(paced_start_ns_) * o_.latency_rate;
+    std::uint64_t total = static_cast<std::uint64_t>(o_.latency_rate * o_.latency_seconds);
+    std::uint64_t target = std::min<std::uint64_t>(total, static_cast<std::uint64_t>(due));
+    for (; paced_sent_ < target; ++paced_sent_) {
+        send_candidate(paced_next_);
+        // Round-robin over every client: each sends to its own partner.
+        paced_next_ = (paced_next_ + 1) % static_cast<std::uint32_t>(conns_.size());
+    }
+}
+
+void Load::paced(Figures& f) {
+    phase_ = Phase::paced;
+    std::uint64_t sent_before = sent_, received_before = received_;
+    timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    itimerspec every_ms{{0, 1'000'000}, {0, 1'000'000}};
+    timerfd_settime(timer_, 0, &every_ms, nullptr);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = kTimerIndex;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &ev);
+    paced_start_ns_ = now_ns();
+    double server_cpu = proc_cpu_seconds(server_);
+    std::uint64_t total = static_cast<std::uint64_t>(o_.latency_rate * o_.latency_seconds);
+    loop_until(paced_start_ns_ + static_cast<std::int64_t>((o_.latency_seconds + 1) * kNsPerSec),
+               [&] { return paced_sent_ >= total || !failure_.empty(); });
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, timer_, nullptr);
+    f.paced_server_cpu_pct =
+        100 * (proc_cpu_seconds(server_) - server_cpu) / seconds_since(paced_start_ns_);
+    drain(5);
+    f.lost += (sent_ - sent_before) - (received_ - received_before);
+    std::vector<std::int64_t>& v = latencies_ns_;
+    f.latency_samples = v.size();
+    if (v.empty()) return;
+    std::sort(v.begin(), v.end());
+    auto pct = [&](double q) {
+        std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+        return static_cast<double>(v[std::clamp<std::size_t>(rank, 1, v.size()) - 1]) / 1e6;
+    };
+    f.p50_ms = pct(0.50);
+    f.p99_ms = pct(0.99);
+    f.max_ms = static_cast<double>(v.back()) / 1e6;
+}
+
+// ---------------------------------------------------------------- runs and report
+
+constexpr const char* kOurs = "mediapeer-signal";
+constexpr const char* kNode = "node ws relay";
+
+struct Run {
+    std::string label;
+    Figures figures;
+};
+
+void print_run(const Run& r) {
+    const Figures& f = r.figures;
+    std::printf("  connect: all logged in %.3f s, all calls set up %.3f s, listen overflows %ld\n",
+                f.login_s, f.connect_s, f.listen_overflows);
+    std::printf("  RSS: idle %ld KiB, loaded %ld KiB\n", f.rss_idle_kib, f.rss_loaded_kib);
+    std::printf("  relay: %.0f frames/s, server CPU %.0f%%, load generator CPU %.0f%%\n",
+                f.throughput_fps, f.server_cpu_pct, f.client_cpu_pct);
+    std::printf(
+        "  latency: %zu samples, p50 %.3f ms, p99 %.3f ms, max %.3f ms, server CPU %.0f%%; "
+        "lost %" PRIu64 "\n",
+        f.latency_samples, f.p50_ms, f.p99_ms, f.max_ms, f.paced_server_cpu_pct, f.lost);
+    if (f.error_frames)
+        std::printf("  unexpected frames: %" PRIu64 " (first: %s)\n", f.error_frames,
+                    f.first_error.c_str());
+    if (!f.failure.empty()) std::printf("  FAILED: %s\n", f.failure.c_str());
+    std::fflush(stdout);
+}
+
+// One table row: a figure per run, and ours/node when both ran.
+void print_row(const std::vector<Run>& runs, const char* what, const char* format,
+               double (*figure)(const Figures&)) {
+    std::printf("| %s |", what);
+    for (const Run& r : runs) {
+        std::printf(" ");
+        std::printf(format, figure(r.figures));
+        std::printf(" |");
+    }
+    if (runs.size() == 2) {
+        double ours = figure(runs[0].figures), node = figure(runs[1].figures);
+        if (node != 0)
+            std::printf(" %.2f |", ours / node);
+        else
+            std::printf(" – |");
+    }
+    std::printf("\n");
+}
+
+void print_table(const Options& o, const std::vector<Run>& runs) {
+    std::printf("\n| %zu clients, %zu pairs | ", o.clients, o.clients / 2);
+    for (const Run& r : runs) std::printf("%s | ", r.label.c_str());
+    std::printf(runs.size() == 2 ? "ours/node |\n|---|---:|---:|---:|\n" : "\n|---|---:|\n");
+    using F = const Figures&;
+    print_row(runs, "all logged in (s)", "%.2f", [](F f) { return f.login_s; });
+    print_row(runs, "all logged in and in calls: connect time (s)", "%.2f",
+              [](F f) { return f.connect_s; });
+    print_row(runs, "listen queue overflows while connecting", "%.0f",
+              [](F f) { return static_cast<double>(f.listen_overflows); });
+    print_row(runs, "relay throughput at saturation (frames/s)", "%.0f",
+              [](F f) { return f.throughput_fps; });
+    print_row(runs, "server CPU at saturation (% of one core)", "%.0f",
+              [](F f) { return f.server_cpu_pct; });
+    print_row(runs, "load generator CPU at saturation (%)", "%.0f",
+              [](F f) { return f.client_cpu_pct; });
+    print_row(runs, "relay latency p50 at paced rate (ms)", "%.3f", [](F f) { return f.p50_ms; });
+    print_row(runs, "relay latency p99 at paced rate (ms)", "%.3f", [](F f) { return f.p99_ms; });
+    print_row(runs, "relay latency max at paced rate (ms)", "%.3f", [](F f) { return f.max_ms; });
+    print_row(runs, "server CPU at paced rate (% of one core)", "%.0f",
+              [](F f) { return f.paced_server_cpu_pct; });
+    print_row(runs, "server RSS idle (MiB)", "%.1f", [](F f) { return f.rss_idle_kib / 1024.0; });
+    print_row(runs, "server RSS, all logged in (MiB)", "%.1f",
+              [](F f) { return f.rss_loaded_kib / 1024.0; });
+    print_row(runs, "server RSS per connection (KiB)", "%.2f", [](F f) {
+        return f.held ? static_cast<double>(f.rss_loaded_kib - f.rss_idle_kib) /
+                            static_cast<double>(f.clients)
+                      : 0;
+    });
+    print_row(runs, "frames lost", "%.0f", [](F f) { return static_cast<double>(f.lost); });
+}
+
+void print_targets(const Options& o, const std::vector<Run>& runs) {
+    if (runs.empty() || runs[0].label != kOurs) return;
+    const Figures& ours = runs[0].figures;
+    auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+    std::printf("\ntargets (mediapeer-signal):\n");
+    std::printf("- 5,000 users held: %s (%zu clients, %s)\n",
+                verdict(ours.held && o.clients >= 5000), o.clients,
+                ours.held ? "all logged in and in calls" : ours.failure.c_str());
+    if (runs.size() == 2)
+        std::printf("- throughput >= the Node relay's on one core: %s (%.0f vs %.0f frames/s)\n",
+                    verdict(ours.throughput_fps >= runs[1].figures.throughput_fps),
+                    ours.throughput_fps, runs[1].figures.throughput_fps);
+    std::printf("- p99 < 5 ms at 1,000 frames/s: %s (p99 %.3f ms at %.0f frames/s)\n",
+                verdict(ours.latency_samples > 0 && ours.p99_ms < 5 && o.latency_rate >= 1000),
+                ours.p99_ms, o.latency_rate);
+}
+
+std::vector<std::string> server_command(const Options& o, bool node) {
+    if (node) return {o.node_bin, o.relay_js, "--listen", "127.0.0.1:0"};
+    return {o.server_bin, "--listen",          "127.0.0.1:0", "--max-frames-per-second",
+            "0",          "--max-connections", "20000",       "--ping-interval",
+            "0"};
+}
+
+Run run_one(const Options& o, bool node) {
+    Run run{node ? kNode : kOurs, {}};
+    std::vector<std::string> command = server_command(o, node);
+    std::printf("\n== %s: %s (CPU %d), %zu clients (CPU %d)\n", run.label.c_str(),
+                command[node ? 1 : 0].c_str(), o.server_cpu, o.clients, o.client_cpu);
+    std::fflush(stdout);
+    ServerProcess server = spawn(command, o.server_cpu);
+    if (server.pid <= 0 || !wait_listening(server, 10)) {
+        run.figures.failure = "the server did not start (no 'listening on' line within 10 s)";
+        stop(server);
+        return run;
+    }
+    usleep(300'000);  // idle RSS once start-up allocations are done
+    {
+        Load load(o, server);
+        run.figures = load.run();
+    }  // the clients are gone before the server is asked to stop
+    stop(server);
+    print_run(run);
+    return run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o = parse_options(argc, argv);
+    raise_fd_limit();
+    rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < o.clients + 64)
+        std::fprintf(stderr, "signal-load: warning: %zu clients but only %llu descriptors\n",
+                     o.clients, static_cast<unsigned long long>(limit.rlim_cur));
+    if (!pin_to_cpu(0, o.client_cpu))
+        std::fprintf(stderr, "signal-load: warning: cannot pin to CPU %d\n", o.client_cpu);
+    std::vector<Run> runs;
+    if (o.which != "node") runs.push_back(run_one(o, false));
+    if (o.which != "ours") runs.push_back(run_one(o, true));
+    print_table(o, runs);
+    print_targets(o, runs);
+    bool ok = std::all_of(runs.begin(), runs.end(),
+                          [](const Run& r) { return r.figures.failure.empty(); });
+    return ok ? 0 : 1;
+}
