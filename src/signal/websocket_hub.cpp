@@ -90,11 +90,11 @@ WebSocketId WebSocketHub::adopt(GIOStream* stream) {
     ev.data.u64 = c->id;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, g_socket_get_fd(socket), &ev);
     WebSocketId id = c->id;
-    connections_.emplace(id, std::move(c));
     // The first read waits for the idle flush: the caller registers the id
     // first, and libsoup may already hold bytes the client sent early.
+    c->unflushed = true;
     unflushed_.push_back(id);
-    connections_[id]->unflushed = true;
+    connections_.emplace(id, std::move(c));
     flush_all_soon();
     return id;
 }
@@ -103,15 +103,29 @@ gboolean WebSocketHub::on_epoll(gint, GIOCondition, gpointer data) {
     auto* self = static_cast<WebSocketHub*>(data);
     epoll_event events[256];
     int n = epoll_wait(self->epoll_fd_, events, 256, 0);
-    self->dispatching_ = true;
-    for (int i = 0; i < n; ++i) {
-        auto it = self->connections_.find(events[i].data.u64);
-        if (it != self->connections_.end()) self->on_ready(*it->second, events[i].events);
-    }
-    self->flush_all();  // one write per connection for everything this round produced
-    self->dispatching_ = false;
-    self->finished_.clear();
+    self->dispatch([&] {
+        for (int i = 0; i < n; ++i) {
+            auto it = self->connections_.find(events[i].data.u64);
+            if (it != self->connections_.end()) self->on_ready(*it->second, events[i].events);
+        }
+    });
     return G_SOURCE_CONTINUE;
+}
+
+// Runs `work` from a GLib callback, then writes once per connection for
+// everything it produced and frees finished connections (no callback of
+// theirs is running any more).
+template <typename Work>
+void WebSocketHub::dispatch(Work&& work) {
+    dispatching_ = true;
+    try {
+        work();
+        flush_all();
+    } catch (const std::exception& e) {
+        g_critical("WebSocket dispatch: %s", e.what());
+    }
+    dispatching_ = false;
+    finished_.clear();
 }
 
 void WebSocketHub::on_ready(Connection& c, std::uint32_t events) {
@@ -286,10 +300,7 @@ void WebSocketHub::flush_all_soon() {
         g_idle_source_new(),
         [](gpointer data) -> gboolean {
             auto* self = static_cast<WebSocketHub*>(data);
-            self->dispatching_ = true;
-            self->flush_all();
-            self->dispatching_ = false;
-            self->finished_.clear();
+            self->dispatch([] {});
             self->flush_idle_.reset();
             return G_SOURCE_REMOVE;
         },

@@ -71,6 +71,8 @@ private:
     void flush(Connection& c);
     void flush_all();
     void flush_all_soon();  // now if a dispatch is under way, else from an idle
+    template <typename Work>
+    void dispatch(Work&& work);
     void watch_writable(Connection& c, bool writable);
     void finish(Connection& c);
     void expire_closing();
