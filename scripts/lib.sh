@@ -7,6 +7,9 @@ MEDIAPEER_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev glib-networking
   libgtest-dev libgmock-dev
   openssl
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
 )
 
 ensure_packages() {

@@ -1,0 +1,39 @@
+// A media behaviour (echo, record, test source, file) for one call. It builds
+// and links elements around the call's webrtcbin and knows nothing of
+// signaling or of the call's state (the shape of a Janus plugin: setup,
+// incoming media, hang-up).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+#include <vector>
+
+namespace mp::media {
+
+// One audio or video m-line of the negotiated session, as the call agreed it.
+struct MediaLine {
+    unsigned index = 0;       // m-line index = webrtcbin sink_<index>/transceiver
+    std::string kind;         // "video" or "audio"
+    std::string encoding;     // "VP8", "H264" or "OPUS"
+    int payload_type = 0;     // the payload type both sides use for it
+    std::string rtp_caps;     // application/x-rtp caps of that payload, as a string
+    unsigned ssrc = 0;        // the SSRC we send with (announced in our SDP)
+    bool we_send = false;     // our direction includes send
+    bool we_receive = false;  // our direction includes receive
+};
+
+class MediaBehaviour {
+public:
+    virtual ~MediaBehaviour() = default;
+    // Main thread, before negotiation: add elements to `pipeline` and link
+    // them to `webrtc`'s sink_<index> for every line with we_send.
+    virtual void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) = 0;
+    // Streaming thread: webrtcbin's src pad for `line` appeared; link it now
+    // (data is about to flow).
+    virtual void on_incoming(GstBin* pipeline, GstPad* pad, const MediaLine& line) = 0;
+    // A short name for logs ("echo").
+    virtual std::string name() const = 0;
+};
+
+}  // namespace mp::media

@@ -1,0 +1,433 @@
+#include "peer/call.hpp"
+
+#include "common/gst_ptr.hpp"
+#include "common/main_hop.hpp"
+
+#include <agent.h>
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "mediapeer-call"
+
+namespace mp::peer {
+
+struct Call::Handle {
+    std::weak_ptr<Call> call;
+    GMainContext* context;
+
+    // From a GStreamer thread: run `work` on the main context while the call lives on.
+    template <typename Work>
+    void post(Work&& work) {
+        auto strong = call.lock();
+        if (!strong) return;
+        run_on_main(context, [strong, work = std::forward<Work>(work)]() mutable {
+            if (!strong->ended()) work(*strong);
+        });
+    }
+};
+
+namespace {
+
+unsigned next_call_number() {
+    static unsigned n = 0;
+    return ++n;
+}
+
+GstWebRTCRTPTransceiverDirection direction_of(const media::MediaLine& line) {
+    if (line.we_send && line.we_receive) return GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
+    if (line.we_send) return GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY;
+    if (line.we_receive) return GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY;
+    return GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE;
+}
+
+// The a=mid of each m-line: candidates travel with it.
+std::vector<std::string> mids_of(const GstSDPMessage* sdp) {
+    std::vector<std::string> mids;
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(sdp, i), "mid");
+        mids.emplace_back(mid ? mid : std::to_string(i));
+    }
+    return mids;
+}
+
+// Why a promise failed, or empty when it holds a reply.
+std::string promise_error(GstPromise* promise, GstPromiseResult result) {
+    if (result != GST_PROMISE_RESULT_REPLIED) return "no reply";
+    const GstStructure* reply = gst_promise_get_reply(promise);
+    GError* error = nullptr;
+    if (reply && gst_structure_has_field(reply, "error")) {
+        gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
+        GErrorPtr owned(error);
+        return error ? error->message : "error";
+    }
+    return "";
+}
+
+}  // namespace
+
+Call::Call(std::string peer, Signaller& signaller, std::unique_ptr<media::MediaBehaviour> behaviour,
+           CallOptions options, CallObserver& observer)
+    : peer_(std::move(peer)),
+      log_id_("[call " + peer_ + "#" + std::to_string(next_call_number()) + "]"),
+      signaller_(signaller),
+      behaviour_(std::move(behaviour)),
+      options_(std::move(options)),
+      observer_(observer) {}
+
+Call::~Call() {
+    if (pipeline_) teardown();
+}
+
+bool Call::build_pipeline() {
+    handle_ = std::make_unique<Handle>(Handle{weak_from_this(), g_main_context_ref_thread_default()});
+    g_main_context_unref(handle_->context);  // the main context outlives every call
+    pipeline_ = GRef<GstElement>::ref(gst_pipeline_new(nullptr));
+    webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+    if (!webrtc_) {
+        g_warning("%s webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)", log_id_.c_str());
+        return false;
+    }
+    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                 options_.jitterbuffer_latency_ms, nullptr);
+    if (!options_.stun_server.empty())
+        g_object_set(webrtc_, "stun-server", options_.stun_server.c_str(), nullptr);
+    for (const auto& turn : options_.turn_servers) {
+        gboolean added = FALSE;
+        g_signal_emit_by_name(webrtc_, "add-turn-server", turn.c_str(), &added);
+    }
+    gst_bin_add(GST_BIN(pipeline_.get()), webrtc_);
+    if (!options_.ice_addresses.empty()) {
+        GRef<GObject> ice, agent;
+        g_object_get(webrtc_, "ice-agent", ice.out_ptr(), nullptr);
+        if (ice) g_object_get(ice.get(), "agent", agent.out_ptr(), nullptr);
+        for (const auto& address : options_.ice_addresses) {
+            NiceAddress nice;
+            nice_address_init(&nice);
+            if (agent && nice_address_set_from_string(&nice, address.c_str()))
+                nice_agent_add_local_address(NICE_AGENT(agent.get()), &nice);
+            else
+                g_warning("%s cannot use ICE address %s", log_id_.c_str(), address.c_str());
+        }
+    }
+    Handle* h = handle_.get();
+    g_signal_connect(webrtc_, "on-ice-candidate",
+                     G_CALLBACK(+[](GstElement*, guint mline, char* candidate, Handle* h) {
+                         std::string text = candidate;
+                         h->post([mline, text](Call& c) { c.on_local_candidate(mline, text); });
+                     }),
+                     h);
+    g_signal_connect(webrtc_, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, Handle* h) {
+                         if (auto call = h->call.lock()) call->on_incoming_pad(pad);
+                     }),
+                     h);
+    for (const char* property : {"notify::ice-connection-state", "notify::connection-state"})
+        g_signal_connect(webrtc_, property,
+                         G_CALLBACK(+[](GstElement* webrtc, GParamSpec* spec, Handle* h) {
+                             int state = 0;
+                             g_object_get(webrtc, spec->name, &state, nullptr);
+                             std::string what = spec->name;
+                             h->post([what, state](Call& c) { c.on_state(what.c_str(), state); });
+                         }),
+                         h);
+    GRef<GstBus> bus = adopt_ref(gst_pipeline_get_bus(GST_PIPELINE(pipeline_.get())));
+    bus_watch_ = attach_source(
+        gst_bus_create_watch(bus.get()),
+        G_SOURCE_FUNC(+[](GstBus*, GstMessage* message, Handle* h) -> gboolean {
+            if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
+            GError* error = nullptr;
+            gst_message_parse_error(message, &error, nullptr);
+            GErrorPtr owned(error);
+            std::string why = std::string("pipeline error: ") + error->message;
+            if (auto call = h->call.lock()) call->end(why, true);
+            return G_SOURCE_CONTINUE;
+        }),
+        h);
+    return true;
+}
+
+// webrtcbin (1.22) ties a requested sink_<N> to m-line N only when the pad
+// exists before the remote offer is set.
+void Call::request_sink_pads() {
+    for (auto& line : lines_) line.ssrc = g_random_int_range(1, G_MAXINT32);
+    for (const auto& line : lines_) {
+        std::string name = "sink_" + std::to_string(line.index);
+        GRef<GstPad> pad = adopt_ref(gst_element_request_pad_simple(webrtc_, name.c_str()));
+        if (!pad) g_warning("%s webrtcbin gave no %s", log_id_.c_str(), name.c_str());
+    }
+}
+
+void Call::configure_transceivers() {
+    for (const auto& line : lines_) {
+        std::string name = "sink_" + std::to_string(line.index);
+        GRef<GstPad> pad = adopt_ref(gst_element_get_static_pad(webrtc_, name.c_str()));
+        if (!pad) continue;
+        GRef<GObject> transceiver;
+        g_object_get(pad.get(), "transceiver", transceiver.out_ptr(), nullptr);
+        if (!transceiver) continue;
+        CapsPtr caps(gst_caps_from_string(line.rtp_caps.c_str()));
+        // With an SSRC in its caps webrtcbin announces it (a=ssrc), and the
+        // other side can tell our bundled streams apart before any mid
+        // header extension is negotiated.
+        if (line.we_send) gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, line.ssrc, nullptr);
+        g_object_set(transceiver.get(), "codec-preferences", caps.get(), "direction",
+                     direction_of(line), nullptr);
+        // NACK/RTX: without it one lost packet freezes the video until the next key frame.
+        if (line.kind == "video") g_object_set(transceiver.get(), "do-nack", TRUE, nullptr);
+    }
+}
+
+void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wishes) {
+    auto sdp = parse_sdp(offer.sdp);
+    if (!sdp) {
+        g_message("%s refused the offer: %s", log_id_.c_str(), sdp.error().c_str());
+        end("offer refused: " + sdp.error(), true);
+        return;
+    }
+    auto plan = plan_answer(sdp->get(), wishes);
+    if (!plan) {
+        g_message("%s refused the offer: %s", log_id_.c_str(), plan.error().c_str());
+        end("offer refused: " + plan.error(), true);
+        return;
+    }
+    lines_ = plan->lines;
+    mids_ = mids_of(sdp->get());
+    if (!build_pipeline()) return end("cannot build the pipeline", true);
+    request_sink_pads();
+    behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
+    gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+    g_message("%s offer: %s; answering with %s", log_id_.c_str(), plan->offered.c_str(),
+              behaviour_->name().c_str());
+    set_remote(GST_WEBRTC_SDP_TYPE_OFFER, offer.sdp, [this] {
+        configure_transceivers();
+        create_answer();
+    });
+}
+
+// Hands the reply of a webrtcbin promise to `then` on the main context.
+template <typename Then>
+static GstPromise* promise_on_main(const Call::Handle& h, const std::string& what, Then&& then) {
+    struct Pending {
+        Call::Handle handle;  // a copy: a promise may settle after the call is gone
+        std::string what;
+        Then then;
+    };
+    return gst_promise_new_with_change_func(
+        [](GstPromise* promise, gpointer data) {
+            auto* p = static_cast<Pending*>(data);
+            std::string error = promise_error(promise, gst_promise_wait(promise));
+            const GstStructure* got = error.empty() ? gst_promise_get_reply(promise) : nullptr;
+            StructurePtr reply(got ? gst_structure_copy(got) : nullptr);
+            std::shared_ptr<GstStructure> shared;
+            if (reply) shared.reset(reply.release(), gst_structure_free);
+            p->handle.post([error, shared, what = p->what, then = p->then](Call& c) mutable {
+                if (!error.empty()) {
+                    c.end(what + " failed: " + error, true);
+                    return;
+                }
+                then(c, shared.get());
+            });
+        },
+        new Pending{h, what, std::forward<Then>(then)},
+        [](gpointer data) { delete static_cast<Pending*>(data); });
+}
+
+void Call::set_remote(GstWebRTCSDPType type, const std::string& text, std::function<void()> then) {
+    auto sdp = parse_sdp(text);
+    if (!sdp) return end("remote description refused: " + sdp.error(), true);
+    SessionDescriptionPtr description(gst_webrtc_session_description_new(type, sdp->release()));
+    GstPromise* promise = promise_on_main(*handle_, "setting the remote description",
+                                          [then](Call& c, const GstStructure*) {
+                                              c.remote_set_ = true;
+                                              c.flush_pending_candidates();
+                                              then();
+                                          });
+    g_signal_emit_by_name(webrtc_, "set-remote-description", description.get(), promise);
+    gst_promise_unref(promise);
+}
+
+void Call::create_answer() {
+    GstPromise* promise = promise_on_main(
+        *handle_, "creating the answer", [](Call& c, const GstStructure* reply) {
+            GstWebRTCSessionDescription* answer = nullptr;
+            gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+            SessionDescriptionPtr owned(answer);
+            if (!answer) return c.end("webrtcbin made no answer", true);
+            c.set_local_and_send(answer);
+        });
+    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
+void Call::set_local_and_send(GstWebRTCSessionDescription* description) {
+    g_signal_emit_by_name(webrtc_, "set-local-description", description, nullptr);
+    GCharPtr text(gst_sdp_message_as_text(description->sdp));
+    bool offer = description->type == GST_WEBRTC_SDP_TYPE_OFFER;
+    if (offer) mids_ = mids_of(description->sdp);
+    signaller_.send_sdp(peer_, SessionDescription{offer ? "offer" : "answer", text.get()});
+    g_debug("%s sent the %s", log_id_.c_str(), offer ? "offer" : "answer");
+}
+
+void Call::make_offer(const Lines& lines, bool data_channel) {
+    lines_ = lines;
+    if (!build_pipeline()) return end("cannot build the pipeline", true);
+    request_sink_pads();
+    configure_transceivers();
+    behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
+    gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+    if (data_channel) {
+        GstWebRTCDataChannel* channel = nullptr;
+        g_signal_emit_by_name(webrtc_, "create-data-channel", "chat", nullptr, &channel);
+        GRef<GstWebRTCDataChannel> owned = adopt_ref(channel);
+    }
+    create_offer();
+}
+
+void Call::create_offer() {
+    GstPromise* promise = promise_on_main(
+        *handle_, "creating the offer", [](Call& c, const GstStructure* reply) {
+            GstWebRTCSessionDescription* offer = nullptr;
+            gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+            SessionDescriptionPtr owned(offer);
+            if (!offer) return c.end("webrtcbin made no offer", true);
+            c.set_local_and_send(offer);
+        });
+    g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
+void Call::accept_answer(const SessionDescription& answer) {
+    if (!webrtc_ || remote_set_) {
+        g_message("%s ignored an answer: no offer of ours waits for one", log_id_.c_str());
+        return;
+    }
+    set_remote(GST_WEBRTC_SDP_TYPE_ANSWER, answer.sdp, [] {});
+}
+
+void Call::add_remote_candidate(const IceCandidate& candidate) {
+    // Browsers hide host addresses behind mDNS names; libnice cannot resolve them.
+    if (candidate.candidate.find(".local ") != std::string::npos) {
+        g_debug("%s skipped an mDNS candidate: %s", log_id_.c_str(), candidate.candidate.c_str());
+        return;
+    }
+    if (!remote_set_) {
+        pending_candidates_.push_back(candidate);
+        return;
+    }
+    g_signal_emit_by_name(webrtc_, "add-ice-candidate", candidate.sdp_mline_index,
+                          candidate.candidate.c_str());
+}
+
+void Call::flush_pending_candidates() {
+    auto pending = std::move(pending_candidates_);
+    pending_candidates_.clear();
+    for (const auto& candidate : pending) add_remote_candidate(candidate);
+}
+
+void Call::on_local_candidate(unsigned mline, const std::string& candidate) {
+    std::string mid = mline < mids_.size() ? mids_[mline] : std::to_string(mline);
+    signaller_.send_candidate(peer_, IceCandidate{candidate, mid, mline});
+}
+
+const media::MediaLine* Call::line_for_mline(unsigned mline) const {
+    for (const auto& line : lines_)
+        if (line.index == mline) return &line;
+    return nullptr;
+}
+
+// Streaming thread: data follows at once, so the pad is linked here.
+void Call::on_incoming_pad(GstPad* pad) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    GRef<GObject> transceiver;
+    g_object_get(pad, "transceiver", transceiver.out_ptr(), nullptr);
+    guint mline = G_MAXUINT;
+    if (transceiver) g_object_get(transceiver.get(), "mlineindex", &mline, nullptr);
+    const media::MediaLine* line = line_for_mline(mline);
+    {
+        CapsPtr caps(gst_pad_get_current_caps(pad));
+        GCharPtr text(caps ? gst_caps_to_string(caps.get()) : g_strdup("none"));
+        g_debug("%s incoming %s on m-line %u: %s", log_id_.c_str(), GST_PAD_NAME(pad), mline, text.get());
+    }
+    if (!line) {
+        g_warning("%s media on m-line %u, which we did not negotiate: dropped", log_id_.c_str(), mline);
+        GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+        gst_bin_add(GST_BIN(pipeline_.get()), sink);
+        gst_element_sync_state_with_parent(sink);
+        GRef<GstPad> sink_pad = adopt_ref(gst_element_get_static_pad(sink, "sink"));
+        gst_pad_link(pad, sink_pad.get());
+        return;
+    }
+    behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
+}
+
+void Call::on_state(const char* what, int state) {
+    bool ice = g_str_equal(what, "ice-connection-state");
+    g_debug("%s %s: %d", log_id_.c_str(), what, state);
+    if (ice && (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+                state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) && !ice_connected_) {
+        ice_connected_ = true;
+        g_message("%s ICE connected", log_id_.c_str());
+        observer_.on_ice_connected(peer_);
+    }
+    if (ice && state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) end("ICE failed", true);
+    if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) end("DTLS failed", true);
+}
+
+void Call::end(const std::string& reason, bool tell_peer) {
+    if (ended_) return;
+    ended_ = true;
+    auto keep_alive = weak_from_this().lock();  // the observer may drop its reference
+    g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
+    if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
+    if (pipeline_) teardown();
+    observer_.on_call_ended(peer_, reason);
+}
+
+namespace {
+
+// A sink that reaches PAUSED blocks every buffer until PLAYING. Inside
+// webrtcbin, threads that feed its network sinks (the jitterbuffer's RTCP
+// feedback, an echo looping back in) would block there holding stream locks
+// the rest of the state change waits for. Sinks go to NULL first.
+void stop_sinks_first(GstElement* bin) {
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+    GValue item = G_VALUE_INIT;
+    std::vector<GRef<GstElement>> sinks;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        auto* element = GST_ELEMENT(g_value_get_object(&item));
+        if (GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SINK) && !GST_IS_BIN(element))
+            sinks.push_back(GRef<GstElement>::ref(element));
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    for (auto& sink : sinks) gst_element_set_state(sink.get(), GST_STATE_NULL);
+}
+
+}  // namespace
+
+// An echo loops through webrtcbin: the loop is cut first (every buffer into
+// or out of webrtcbin dropped), then webrtcbin's sinks stop, then webrtcbin,
+// then the rest.
+void Call::teardown() {
+    bus_watch_.reset();
+    if (webrtc_) {
+        g_signal_handlers_disconnect_by_data(webrtc_, handle_.get());
+        gst_element_foreach_pad(
+            webrtc_,
+            [](GstElement*, GstPad* pad, gpointer) -> gboolean {
+                gst_pad_add_probe(
+                    pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; },
+                    nullptr, nullptr);
+                return TRUE;
+            },
+            nullptr);
+        stop_sinks_first(webrtc_);
+        gst_element_set_state(webrtc_, GST_STATE_NULL);
+    }
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    pipeline_.reset();
+    webrtc_ = nullptr;
+    handle_.reset();
+}
+
+}  // namespace mp::peer

@@ -1,0 +1,97 @@
+// One call: a GStreamer pipeline around one webrtcbin, driven by signaller
+// events on the main context. The answerer (mediapeer) and the offerer
+// (mediapeer-call) share it. It knows the signaller interface, never the
+// wire, and the media behaviour's interface, never which one runs.
+#pragma once
+
+#include "common/gobj.hpp"
+#include "media/media.hpp"
+#include "peer/offer.hpp"
+#include "peer/signaller.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mp::peer {
+
+struct CallOptions {
+    std::vector<std::string> ice_addresses;  // libnice uses only these (tests: 127.0.0.1)
+    std::string stun_server;                 // stun://host:port
+    std::vector<std::string> turn_servers;   // turn(s)://user:password@host:port
+    unsigned jitterbuffer_latency_ms = 50;   // low: an echo adds it to the caller's delay
+};
+
+// What the call tells whoever owns it, on the main context.
+class CallObserver {
+public:
+    virtual ~CallObserver() = default;
+    // The call is over and its pipeline gone; the owner may drop it now.
+    virtual void on_call_ended(const std::string& peer, const std::string& reason) = 0;
+    virtual void on_ice_connected(const std::string&) {}
+};
+
+class Call : public std::enable_shared_from_this<Call> {
+public:
+    // For the offerer: the lines it offers (index, kind, encoding, payload type, caps, directions).
+    using Lines = std::vector<media::MediaLine>;
+
+    Call(std::string peer, Signaller& signaller, std::unique_ptr<media::MediaBehaviour> behaviour,
+         CallOptions options, CallObserver& observer);
+    ~Call();
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+    // Answerer: builds the media for what the offer holds and answers it.
+    void accept_offer(const SessionDescription& offer, const MediaWishes& wishes);
+    // Offerer: builds the media for `lines`, then offers them.
+    void make_offer(const Lines& lines, bool data_channel);
+    void accept_answer(const SessionDescription& answer);
+    // Before the remote description is set, candidates wait.
+    void add_remote_candidate(const IceCandidate& candidate);
+    // Idempotent. `tell_peer`: send `leave` (not when the peer left first).
+    void end(const std::string& reason, bool tell_peer);
+
+    const std::string& peer() const { return peer_; }
+    const std::string& log_id() const { return log_id_; }
+    GstElement* pipeline() const { return pipeline_.get(); }
+    bool ended() const { return ended_; }
+
+    struct Handle;  // what GStreamer callbacks hold: a weak reference to the call
+
+private:
+    bool build_pipeline();
+    void request_sink_pads();
+    void set_remote(GstWebRTCSDPType type, const std::string& sdp,
+                    std::function<void()> then);
+    void configure_transceivers();
+    void create_answer();
+    void create_offer();
+    void set_local_and_send(GstWebRTCSessionDescription* description);
+    void flush_pending_candidates();
+    void on_local_candidate(unsigned mline, const std::string& candidate);
+    void on_incoming_pad(GstPad* pad);
+    void on_state(const char* what, int state);
+    void teardown();
+    const media::MediaLine* line_for_mline(unsigned mline) const;
+
+    std::string peer_;
+    std::string log_id_;
+    Signaller& signaller_;
+    std::unique_ptr<media::MediaBehaviour> behaviour_;
+    CallOptions options_;
+    CallObserver& observer_;
+    GRef<GstElement> pipeline_;
+    GstElement* webrtc_ = nullptr;     // owned by pipeline_
+    std::unique_ptr<Handle> handle_;   // freed once the pipeline is gone
+    GSourcePtr bus_watch_;
+    Lines lines_;
+    std::vector<std::string> mids_;  // per m-line, from the offer
+    std::vector<IceCandidate> pending_candidates_;
+    bool remote_set_ = false;
+    bool ice_connected_ = false;
+    bool ended_ = false;
+};
+
+}  // namespace mp::peer

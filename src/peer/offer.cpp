@@ -1,0 +1,129 @@
+#include "peer/offer.hpp"
+
+#include "common/gobj.hpp"
+
+#include <cstring>
+
+namespace mp::peer {
+
+namespace {
+
+struct Direction {
+    bool sends = true;     // the offerer sends on this line
+    bool receives = true;  // the offerer receives on this line
+};
+
+Direction offered_direction(const GstSDPMedia* media) {
+    if (gst_sdp_media_get_attribute_val(media, "sendonly")) return {true, false};
+    if (gst_sdp_media_get_attribute_val(media, "recvonly")) return {false, true};
+    if (gst_sdp_media_get_attribute_val(media, "inactive")) return {false, false};
+    return {};
+}
+
+bool supported_encoding(const std::string& kind, const std::string& encoding) {
+    if (kind == "video") return encoding == "VP8" || encoding == "H264";
+    return kind == "audio" && encoding == "OPUS";
+}
+
+// H.264 as rtph264pay and Chromium agree on it: packetization-mode 1 and the
+// constrained baseline profile (42xxxx, e.g. Chromium's 42e01f).
+bool usable_h264(const GstStructure* s) {
+    const char* mode = gst_structure_get_string(s, "packetization-mode");
+    const char* profile = gst_structure_get_string(s, "profile-level-id");
+    return mode && std::strcmp(mode, "1") == 0 && profile && g_str_has_prefix(profile, "42");
+}
+
+// The caps of payload `pt` as webrtcbin and the payloaders want them.
+CapsPtr rtp_caps(const GstSDPMedia* media, int pt) {
+    CapsPtr caps(gst_sdp_media_get_caps_from_media(media, pt));
+    if (!caps) return caps;
+    caps.reset(gst_caps_make_writable(caps.release()));
+    GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+    gst_structure_set_name(s, "application/x-rtp");  // GstSdp says application/x-unknown
+    gst_structure_remove_field(s, "profile");  // rtph264pay refuses Chromium's constrained baseline with it
+    return caps;
+}
+
+struct Candidate {
+    int pt;
+    std::string encoding;
+    CapsPtr caps;
+};
+
+// Every payload of the m-line we could use, in the offer's order.
+std::vector<Candidate> usable_payloads(const GstSDPMedia* media, const std::string& kind,
+                                       std::string& offered) {
+    std::vector<Candidate> usable;
+    for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
+        int pt = std::atoi(gst_sdp_media_get_format(media, i));
+        CapsPtr caps = rtp_caps(media, pt);
+        if (!caps) continue;
+        const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+        const char* name = gst_structure_get_string(s, "encoding-name");
+        if (!name) continue;
+        std::string encoding = name;
+        if (offered.find(" " + encoding) == std::string::npos) offered += " " + encoding;
+        if (!supported_encoding(kind, encoding)) continue;
+        if (encoding == "H264" && !usable_h264(s)) continue;
+        usable.push_back({pt, encoding, std::move(caps)});
+    }
+    return usable;
+}
+
+}  // namespace
+
+Result<SdpMessagePtr, std::string> parse_sdp(const std::string& text) {
+    GstSDPMessage* raw = nullptr;
+    gst_sdp_message_new(&raw);
+    SdpMessagePtr message(raw);
+    if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(text.data()),
+                                     static_cast<guint>(text.size()), message.get()) != GST_SDP_OK)
+        return unexpected(std::string("SDP does not parse"));
+    if (gst_sdp_message_medias_len(message.get()) == 0)
+        return unexpected(std::string("SDP has no m= line"));
+    return message;
+}
+
+Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes) {
+    OfferPlan plan;
+    for (guint index = 0; index < gst_sdp_message_medias_len(offer); ++index) {
+        const GstSDPMedia* media = gst_sdp_message_get_media(offer, index);
+        std::string kind = gst_sdp_media_get_media(media);
+        if (kind == "application") {
+            plan.data_channel = true;
+            continue;
+        }
+        if (kind != "video" && kind != "audio") continue;
+        std::string offered;
+        auto payloads = usable_payloads(media, kind, offered);
+        plan.offered += (plan.offered.empty() ? "" : "; ") + kind + ":" + offered;
+        // Port 0 rejects a line, except a bundle-only one (it rides on the first).
+        bool rejected = gst_sdp_media_get_port(media) == 0 &&
+                        !gst_sdp_media_get_attribute_val(media, "bundle-only");
+        if (payloads.empty() || rejected) continue;
+        auto chosen = payloads.begin();
+        if (kind == "video" && wishes.prefer_h264)
+            for (auto it = payloads.begin(); it != payloads.end(); ++it)
+                if (it->encoding == "H264") {
+                    chosen = it;
+                    break;
+                }
+        Direction offered_dir = offered_direction(media);
+        media::MediaLine line;
+        line.index = index;
+        line.kind = kind;
+        line.encoding = chosen->encoding;
+        line.payload_type = chosen->pt;
+        GCharPtr caps(gst_caps_to_string(chosen->caps.get()));
+        line.rtp_caps = caps.get();
+        line.we_send = wishes.send && offered_dir.receives;
+        line.we_receive = wishes.receive && offered_dir.sends;
+        plan.lines.push_back(std::move(line));
+    }
+    if (plan.lines.empty())
+        return unexpected("no codec we support (VP8, H.264 constrained baseline, Opus) in the offer: " +
+                          (plan.offered.empty() ? std::string("no audio or video") : plan.offered));
+    return plan;
+}
+
+}  // namespace mp::peer

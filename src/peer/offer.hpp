@@ -1,0 +1,34 @@
+// What a remote offer asks for, and what we answer it with: per m-line, the
+// codec we pick and the directions the offer allows. Pure (GstSdp only).
+#pragma once
+
+#include "common/gst_ptr.hpp"
+#include "common/result.hpp"
+#include "media/media.hpp"
+
+#include <gst/sdp/sdp.h>
+
+#include <string>
+#include <vector>
+
+namespace mp::peer {
+
+struct OfferPlan {
+    std::vector<media::MediaLine> lines;  // audio and video m-lines we take part in
+    bool data_channel = false;            // an m=application line is present
+    std::string offered;                  // what was offered, for a log line: "video: VP9 AV1; audio: G722"
+};
+
+struct MediaWishes {
+    bool send = true;         // the behaviour sends media
+    bool receive = true;      // the behaviour receives media
+    bool prefer_h264 = false;  // else the offer's own order decides
+};
+
+// Refused with the reason when the offer has no codec we support at all.
+Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes);
+
+// Parses SDP text; the error names what is wrong.
+Result<SdpMessagePtr, std::string> parse_sdp(const std::string& text);
+
+}  // namespace mp::peer

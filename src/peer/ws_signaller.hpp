@@ -1,0 +1,67 @@
+// The Signaller over mediapeer-signal's WebSocket protocol (docs/protocol.md):
+// a libsoup 3 client that logs in under one name and turns frames into
+// SignallerEvents. Everything runs on the main context it was started on.
+#pragma once
+
+#include "common/result.hpp"
+#include "peer/signaller.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mp::peer {
+
+struct WsSignallerOptions {
+    std::string url = "ws://127.0.0.1:8090/";  // ws:// or wss://
+    std::string name = "server";
+    std::string ca_file;  // PEM; when set, the only certificates trusted for wss
+    unsigned connect_timeout_s = 10;     // connecting and logging in, together
+    unsigned keepalive_interval_s = 15;  // 0: no pings; silence for 2 intervals fails
+};
+
+// What is wrong with the options (URL, name, timeouts), or nothing. The CA
+// file is checked by WsSignaller::create, which loads it.
+std::optional<std::string> invalid_ws_signaller_options_reason(const WsSignallerOptions& options);
+
+class WsSignaller final : public Signaller {
+public:
+    // Validates the options and loads the CA file; the error says what is wrong.
+    static Result<std::unique_ptr<WsSignaller>, std::string> create(WsSignallerOptions options);
+    ~WsSignaller() override;  // stops
+
+    WsSignaller(const WsSignaller&) = delete;
+    WsSignaller& operator=(const WsSignaller&) = delete;
+
+    // `events` must outlive this signaller (or its stop()). Events never fire
+    // from inside start(); they may destroy the signaller.
+    void start(SignallerEvents& events) override;
+    // Before on_ready and after on_failed or stop(), these drop what they send.
+    void send_sdp(const std::string& peer, const SessionDescription& description) override;
+    void send_candidate(const std::string& peer, const IceCandidate& candidate) override;
+    void hang_up(const std::string& peer, const std::optional<std::string>& reason) override;
+    // Closes the WebSocket (1000); no event fires afterwards. Idempotent.
+    void stop() override;
+
+    const WsSignallerOptions& options() const;
+
+private:
+    class Impl;
+    explicit WsSignaller(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_;
+};
+
+// Payloads as a signaling frame carries them (JSON text of an object), read at
+// the boundary. A session description whose `type` is not `expected_type`, or
+// whose `sdp` is missing or empty, is an error saying so.
+Result<SessionDescription, std::string> parse_session_description(std::string_view payload,
+                                                                  std::string_view expected_type);
+// nullopt: the end-of-candidates marker (an empty `candidate`).
+Result<std::optional<IceCandidate>, std::string> parse_ice_candidate(std::string_view payload);
+
+// The payload objects this signaller sends (compact JSON text).
+std::string session_description_json(const SessionDescription& description);
+std::string ice_candidate_json(const IceCandidate& candidate);
+
+}  // namespace mp::peer
