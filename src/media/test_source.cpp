@@ -20,7 +20,7 @@ std::string source_description(const MediaLine& line) {
 }
 
 GstPadProbeReturn count(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    auto* counter = static_cast<ReceivedCount*>(data);
+    auto* counter = static_cast<FlowCount*>(data);
     ++counter->frames;
     counter->bytes += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
     return GST_PAD_PROBE_OK;
@@ -28,7 +28,7 @@ GstPadProbeReturn count(GstPad*, GstPadProbeInfo* info, gpointer data) {
 
 class TestSource final : public MediaBehaviour {
 public:
-    explicit TestSource(std::shared_ptr<ReceivedMedia> received) : received_(std::move(received)) {}
+    explicit TestSource(std::shared_ptr<MediaCounts> counts) : counts_(std::move(counts)) {}
     std::string name() const override { return "test"; }
 
     void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) override {
@@ -45,6 +45,9 @@ public:
             GstElement* pay = make_payloader(line);
             gst_bin_add_many(pipeline, source, pay, nullptr);
             gst_element_link(source, pay);
+            GRef<GstPad> pay_sink = adopt_ref(gst_element_get_static_pad(pay, "sink"));
+            auto* sent = line.kind == "video" ? &counts_->video_sent : &counts_->audio_sent;
+            gst_pad_add_probe(pay_sink.get(), GST_PAD_PROBE_TYPE_BUFFER, count, sent, nullptr);
             std::string sink = "sink_" + std::to_string(line.index);
             GRef<GstPad> webrtc_sink = adopt_ref(gst_element_get_static_pad(webrtc, sink.c_str()));
             link_to_pad(pay, webrtc_sink.get());
@@ -60,20 +63,20 @@ public:
         gst_element_sync_state_with_parent(sink);
         gst_element_sync_state_with_parent(depay);
         GRef<GstPad> depay_src = adopt_ref(gst_element_get_static_pad(depay, "src"));
-        auto* counter = line.kind == "video" ? &received_->video : &received_->audio;
+        auto* counter = line.kind == "video" ? &counts_->video_received : &counts_->audio_received;
         gst_pad_add_probe(depay_src.get(), GST_PAD_PROBE_TYPE_BUFFER, count, counter, nullptr);
         GRef<GstPad> depay_sink = adopt_ref(gst_element_get_static_pad(depay, "sink"));
         gst_pad_link(pad, depay_sink.get());
     }
 
 private:
-    std::shared_ptr<ReceivedMedia> received_;
+    std::shared_ptr<MediaCounts> counts_;
 };
 
 }  // namespace
 
-std::unique_ptr<MediaBehaviour> make_test_source(std::shared_ptr<ReceivedMedia> received) {
-    return std::make_unique<TestSource>(std::move(received));
+std::unique_ptr<MediaBehaviour> make_test_source(std::shared_ptr<MediaCounts> counts) {
+    return std::make_unique<TestSource>(std::move(counts));
 }
 
 }  // namespace mp::media

@@ -10,16 +10,17 @@
 
 namespace mp::media {
 
-// Frames (video) or packets (audio) received, and their bytes, after depayloading.
-struct ReceivedCount {
+// Encoded frames (video) or packets (audio) and their bytes: sent as they
+// enter the payloader, received as they leave the depayloader.
+struct FlowCount {
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> bytes{0};
 };
-struct ReceivedMedia {
-    ReceivedCount video;
-    ReceivedCount audio;
+struct MediaCounts {
+    FlowCount video_sent, audio_sent;
+    FlowCount video_received, audio_received;
 };
 
-std::unique_ptr<MediaBehaviour> make_test_source(std::shared_ptr<ReceivedMedia> received);
+std::unique_ptr<MediaBehaviour> make_test_source(std::shared_ptr<MediaCounts> counts);
 
 }  // namespace mp::media

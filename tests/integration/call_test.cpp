@@ -143,17 +143,17 @@ protected:
 
     LinkedSignaller caller_signaller_, bot_signaller_;
     Side caller_, bot_;
-    std::shared_ptr<mp::media::ReceivedMedia> received_ = std::make_shared<mp::media::ReceivedMedia>();
+    std::shared_ptr<mp::media::MediaCounts> received_ = std::make_shared<mp::media::MediaCounts>();
 };
 
 }  // namespace
 
 TEST_F(CallEcho, Vp8AndOpusComeBack) {
     call_with("VP8", kVp8, 96);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video.frames >= 30; }, 15000))
-        << "video frames back: " << received_->video.frames << ", ended: " << caller_.ended
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
         << " / " << bot_.ended;
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio.frames >= 25; }, 5000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.frames >= 25; }, 5000));
     EXPECT_TRUE(caller_.ice_connected);
     caller_.call->end("done", true);
     EXPECT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }));
@@ -162,8 +162,8 @@ TEST_F(CallEcho, Vp8AndOpusComeBack) {
 
 TEST_F(CallEcho, H264ComesBack) {
     call_with("H264", kH264, 102);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video.frames >= 30; }, 15000))
-        << "video frames back: " << received_->video.frames << ", ended: " << caller_.ended
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
         << " / " << bot_.ended;
     caller_.call->end("done", true);
 }

@@ -1,9 +1,7 @@
 // The real mediapeer-signal binary, started on a loopback port for a test.
 #pragma once
 
-#include "common/gobj.hpp"
-
-#include <gio/gio.h>
+#include "support/process.hpp"
 
 #include <memory>
 #include <string>
@@ -19,35 +17,20 @@ public:
                                                 std::string* error = nullptr);
     // Runs it to completion (for start-up errors): exit status and stderr.
     static int run_to_exit(const std::vector<std::string>& args, std::string* stderr_text);
-    ~SignalProcess();
 
     const std::string& url() const { return url_; }  // http(s)://127.0.0.1:PORT/
     std::string ws_url(const std::string& path = "/") const;
 
     // Sends `signal` and waits for the exit; the exit status, or -1 on timeout.
-    int stop(int signal = SIGTERM, int timeout_ms = 5000);
-    std::string stderr_text() const;
+    int stop(int signal = SIGTERM, int timeout_ms = 5000) { return process_->stop(signal, timeout_ms); }
+    std::string stderr_text() const { return process_->stderr_text(); }
 
 private:
-    SignalProcess() = default;
-    GRef<GSubprocess> process_;
+    std::unique_ptr<Process> process_;
     std::string url_;
-    std::string stderr_path_;
 };
 
-// A scratch directory removed (with its files) when the object goes away.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
-
-// Runs a command to completion; true when it exits 0.
-bool run_command(const std::vector<std::string>& argv, std::string* output = nullptr);
+// The path of a program built by this project: $MEDIAPEER_BUILD/src/NAME.
+std::string built_program(const std::string& name);
 
 }  // namespace mp::test

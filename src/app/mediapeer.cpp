@@ -1,0 +1,83 @@
+// mediapeer: the server peer. Logs in to a signaling server (default as
+// `server`) and answers every call with a media behaviour. Prints one line
+// "mediapeer logged in as NAME at URL" once it serves.
+#include "app/peer_options.hpp"
+#include "common/gobj.hpp"
+#include "media/echo.hpp"
+#include "media/test_source.hpp"
+#include "peer/call_manager.hpp"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <cstdio>
+
+namespace {
+
+struct Bot {
+    mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
+    std::unique_ptr<mp::peer::WsSignaller> signaller;
+    std::unique_ptr<mp::peer::CallManager> calls;
+    int exit_code = 0;
+
+    void stop(const char* why, int code) {
+        exit_code = code;
+        if (calls) calls->end_all(why);
+        if (signaller) signaller->stop();
+        g_main_loop_quit(loop.get());
+    }
+};
+
+mp::peer::BehaviourFactory behaviour(const std::string& name) {
+    if (name == "echo") return [] { return mp::media::make_echo(); };
+    if (name == "test")
+        return [] { return mp::media::make_test_source(std::make_shared<mp::media::MediaCounts>()); };
+    return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    gst_init(&argc, &argv);
+    mp::app::PeerFlags flags;
+    char* pipeline = nullptr;
+    auto entries = flags.entries();
+    entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
+                       "Media behaviour: echo (default) or test", "NAME"});
+    if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
+    std::string mode = pipeline ? pipeline : "echo";
+    g_free(pipeline);
+    auto make = behaviour(mode);
+    if (!make) {
+        std::fprintf(stderr, "mediapeer: unknown --pipeline %s (echo, test)\n", mode.c_str());
+        return 2;
+    }
+    auto signaller = mp::peer::WsSignaller::create(flags.signaller("server"));
+    if (!signaller) {
+        std::fprintf(stderr, "mediapeer: %s\n", signaller.error().c_str());
+        return 2;
+    }
+    Bot bot;
+    bot.signaller = std::move(*signaller);
+    mp::peer::MediaWishes wishes;
+    wishes.receive = mode == "echo";
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, make, wishes, flags.call());
+    std::string url = bot.signaller->options().url;
+    bot.calls->ready = [url](const std::string& name) {
+        std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());
+        std::fflush(stdout);
+    };
+    bot.calls->failed = [&bot](const std::string& why) {
+        std::fprintf(stderr, "mediapeer: %s\n", why.c_str());
+        bot.stop("signaling failed", 1);
+    };
+    auto on_signal = +[](gpointer data) -> gboolean {
+        static_cast<Bot*>(data)->stop("mediapeer stopping", 0);
+        return G_SOURCE_REMOVE;
+    };
+    g_unix_signal_add(SIGINT, on_signal, &bot);
+    g_unix_signal_add(SIGTERM, on_signal, &bot);
+    bot.signaller->start(*bot.calls);
+    g_main_loop_run(bot.loop.get());
+    return bot.exit_code;
+}

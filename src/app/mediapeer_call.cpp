@@ -1,0 +1,178 @@
+// mediapeer-call: the native caller. Calls a user (a browser or the server
+// peer), sends a test pattern and a tone, counts what comes back, and prints
+// the call's set-up times and its frame counts. Exits non-zero if the call
+// fails or no media arrives.
+#include "app/peer_options.hpp"
+#include "common/gobj.hpp"
+#include "media/test_source.hpp"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <cstdio>
+
+namespace {
+
+using mp::media::MediaLine;
+
+MediaLine offered_line(unsigned index, const char* kind, const char* encoding, int pt,
+                       const char* caps) {
+    MediaLine line;
+    line.index = index;
+    line.kind = kind;
+    line.encoding = encoding;
+    line.payload_type = pt;
+    line.rtp_caps = caps;
+    line.we_send = line.we_receive = true;
+    return line;
+}
+
+std::vector<MediaLine> offered_lines(bool h264) {
+    MediaLine video = h264 ? offered_line(0, "video", "H264", 102,
+                                          "application/x-rtp,media=video,encoding-name=H264,"
+                                          "payload=102,clock-rate=90000,packetization-mode=(string)1,"
+                                          "profile-level-id=(string)42e01f")
+                           : offered_line(0, "video", "VP8", 96,
+                                          "application/x-rtp,media=video,encoding-name=VP8,"
+                                          "payload=96,clock-rate=90000");
+    MediaLine audio = offered_line(1, "audio", "OPUS", 111,
+                                   "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,"
+                                   "clock-rate=48000,encoding-params=(string)2");
+    return {video, audio};
+}
+
+// The caller: a signaller's events drive one offering call.
+class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
+public:
+    Caller(mp::peer::Signaller& signaller, std::string callee, bool h264, unsigned duration_s,
+           mp::peer::CallOptions options)
+        : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
+          options_(std::move(options)) {}
+
+    mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
+    int exit_code = 0;
+
+    void on_ready(const std::string&) override {
+        call_ = std::make_shared<mp::peer::Call>(callee_, signaller_,
+                                                 mp::media::make_test_source(counts_), options_, *this);
+        offer_sent_us_ = g_get_monotonic_time();
+        call_->make_offer(offered_lines(h264_), true);
+        watch_ = mp::attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
+                                       self->watch();
+                                       return G_SOURCE_CONTINUE;
+                                   }),
+                                   this);
+    }
+    void on_offer(const std::string& peer, const mp::peer::SessionDescription&) override {
+        g_message("ignored an offer from %s: this peer only calls", peer.c_str());
+        signaller_.hang_up(peer, std::string("busy"));
+    }
+    void on_answer(const std::string& peer, const mp::peer::SessionDescription& answer) override {
+        if (!call_ || peer != callee_) return;
+        answer_us_ = g_get_monotonic_time();
+        call_->accept_answer(answer);
+    }
+    void on_candidate(const std::string& peer, const mp::peer::IceCandidate& c) override {
+        if (call_ && peer == callee_) call_->add_remote_candidate(c);
+    }
+    void on_leave(const std::string& peer, const std::optional<std::string>& reason) override {
+        if (call_ && peer == callee_) call_->end(peer + " hung up" + (reason ? " (" + *reason + ")" : ""), false);
+    }
+    void on_invalid(const std::string& peer, const std::string& why) override {
+        if (call_ && peer == callee_) call_->end("unusable frame from " + peer + ": " + why, true);
+    }
+    void on_refused(const std::string& message) override {
+        finish("refused by the signaling server: " + message, 1);
+    }
+    void on_failed(const std::string& why) override { finish(why, 1); }
+    void on_ice_connected(const std::string&) override { ice_us_ = g_get_monotonic_time(); }
+    void on_call_ended(const std::string&, const std::string& reason) override {
+        bool media = counts_->video_received.frames > 0 || counts_->audio_received.frames > 0;
+        finish(reason, ended_by_us_ && media ? 0 : 1);
+    }
+
+private:
+    void watch() {
+        gint64 now = g_get_monotonic_time();
+        if (!first_frame_us_ && counts_->video_received.frames > 0) first_frame_us_ = now;
+        if (ice_us_ && now - ice_us_ >= gint64{duration_s_} * G_USEC_PER_SEC) {
+            ended_by_us_ = true;
+            call_->end("the call lasted " + std::to_string(duration_s_) + " s", true);
+        }
+    }
+
+    void finish(const std::string& reason, int code) {
+        watch_.reset();
+        report(reason);
+        exit_code = code;
+        signaller_.stop();
+        g_main_loop_quit(loop.get());
+    }
+
+    double ms_since_offer(gint64 at) const { return at ? (at - offer_sent_us_) / 1000.0 : -1; }
+
+    void report(const std::string& reason) {
+        std::printf("call ended: %s\n", reason.c_str());
+        std::printf("setup: answer %.1f ms, ice connected %.1f ms, first frame %.1f ms (after the offer)\n",
+                    ms_since_offer(answer_us_), ms_since_offer(ice_us_), ms_since_offer(first_frame_us_));
+        const auto& c = *counts_;
+        std::printf("sent: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
+                    static_cast<unsigned long long>(c.video_sent.frames.load()),
+                    static_cast<unsigned long long>(c.video_sent.bytes.load()),
+                    static_cast<unsigned long long>(c.audio_sent.frames.load()),
+                    static_cast<unsigned long long>(c.audio_sent.bytes.load()));
+        std::printf("received: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
+                    static_cast<unsigned long long>(c.video_received.frames.load()),
+                    static_cast<unsigned long long>(c.video_received.bytes.load()),
+                    static_cast<unsigned long long>(c.audio_received.frames.load()),
+                    static_cast<unsigned long long>(c.audio_received.bytes.load()));
+        std::fflush(stdout);
+    }
+
+    mp::peer::Signaller& signaller_;
+    std::string callee_;
+    bool h264_;
+    unsigned duration_s_;
+    mp::peer::CallOptions options_;
+    std::shared_ptr<mp::media::MediaCounts> counts_ = std::make_shared<mp::media::MediaCounts>();
+    std::shared_ptr<mp::peer::Call> call_;
+    mp::GSourcePtr watch_;
+    gint64 offer_sent_us_ = 0, answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
+    bool ended_by_us_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    gst_init(&argc, &argv);
+    mp::app::PeerFlags flags;
+    char* callee = nullptr;
+    char* send = nullptr;
+    gint duration = 5;
+    gboolean h264 = FALSE;
+    auto entries = flags.entries();
+    entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
+    entries.push_back({"send", 0, 0, G_OPTION_ARG_STRING, &send, "What to send: test (default)", "test"});
+    entries.push_back({"duration", 0, 0, G_OPTION_ARG_INT, &duration,
+                       "Hang up this long after ICE connects (default 5)", "SECONDS"});
+    entries.push_back({"h264", 0, 0, G_OPTION_ARG_NONE, &h264, "Offer H.264 instead of VP8", nullptr});
+    if (!mp::app::parse_flags("mediapeer-call", "- call a user", entries, argc, argv)) return 2;
+    mp::GCharPtr callee_owned(callee), send_owned(send);
+    if (!callee) {
+        std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
+        return 2;
+    }
+    if (send && std::string(send) != "test") {
+        std::fprintf(stderr, "mediapeer-call: --send %s: only test is supported so far\n", send);
+        return 2;
+    }
+    auto signaller = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
+    if (!signaller) {
+        std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
+        return 2;
+    }
+    Caller caller(**signaller, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call());
+    (*signaller)->start(caller);
+    g_main_loop_run(caller.loop.get());
+    return caller.exit_code;
+}

@@ -1,0 +1,80 @@
+// Flags both peers take: where signaling is, who we are, how ICE may go.
+#pragma once
+
+#include "peer/call.hpp"
+#include "peer/ws_signaller.hpp"
+
+#include <glib.h>
+
+#include <string>
+#include <vector>
+
+namespace mp::app {
+
+struct PeerFlags {
+    char* signal = nullptr;
+    char* name = nullptr;
+    char* ca = nullptr;
+    char** ice_addresses = nullptr;
+    char* stun = nullptr;
+    char** turn = nullptr;
+
+    ~PeerFlags() {
+        g_free(signal);
+        g_free(name);
+        g_free(ca);
+        g_free(stun);
+        g_strfreev(ice_addresses);
+        g_strfreev(turn);
+    }
+
+    // The option entries; `default_name` is shown in --help.
+    std::vector<GOptionEntry> entries() {
+        return {
+            {"signal", 0, 0, G_OPTION_ARG_STRING, &signal,
+             "Signaling server (default ws://127.0.0.1:8090/; wss:// too)", "URL"},
+            {"name", 0, 0, G_OPTION_ARG_STRING, &name, "User name to log in as", "NAME"},
+            {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
+             "PEM certificate to trust for a wss:// server (e.g. self-signed)", "FILE"},
+            {"ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
+             "Local address ICE may use (repeatable; default: all)", "ADDR"},
+            {"stun", 0, 0, G_OPTION_ARG_STRING, &stun, "STUN server", "stun://HOST:PORT"},
+            {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn, "TURN server (repeatable)",
+             "turn://USER:PASSWORD@HOST:PORT"},
+        };
+    }
+
+    peer::WsSignallerOptions signaller(const char* default_name) const {
+        peer::WsSignallerOptions o;
+        if (signal) o.url = signal;
+        o.name = name ? name : default_name;
+        if (ca) o.ca_file = ca;
+        return o;
+    }
+
+    peer::CallOptions call() const {
+        peer::CallOptions o;
+        for (char** a = ice_addresses; a && *a; ++a) o.ice_addresses.emplace_back(*a);
+        if (stun) o.stun_server = stun;
+        for (char** t = turn; t && *t; ++t) o.turn_servers.emplace_back(*t);
+        return o;
+    }
+};
+
+// Parses argv with `entries` (plus a terminator); false after printing why.
+inline bool parse_flags(const char* program, const char* summary, std::vector<GOptionEntry> entries,
+                        int& argc, char**& argv) {
+    entries.push_back(GOptionEntry{});
+    GOptionContext* context = g_option_context_new(summary);
+    g_option_context_add_main_entries(context, entries.data(), nullptr);
+    GError* error = nullptr;
+    bool ok = g_option_context_parse(context, &argc, &argv, &error);
+    g_option_context_free(context);
+    if (!ok) {
+        g_printerr("%s: %s (see --help)\n", program, error->message);
+        g_error_free(error);
+    }
+    return ok;
+}
+
+}  // namespace mp::app

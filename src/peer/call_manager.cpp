@@ -1,0 +1,76 @@
+#include "peer/call_manager.hpp"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "mediapeer-call"
+
+namespace mp::peer {
+
+CallManager::CallManager(Signaller& signaller, BehaviourFactory make_behaviour, MediaWishes wishes,
+                         CallOptions options)
+    : signaller_(signaller),
+      make_behaviour_(std::move(make_behaviour)),
+      wishes_(wishes),
+      options_(std::move(options)) {}
+
+std::shared_ptr<Call> CallManager::find(const std::string& peer) const {
+    auto it = calls_.find(peer);
+    return it == calls_.end() ? nullptr : it->second;
+}
+
+void CallManager::on_ready(const std::string& name) {
+    if (ready) ready(name);
+}
+
+void CallManager::on_offer(const std::string& peer, const SessionDescription& offer) {
+    if (find(peer)) {
+        // Renegotiation is not supported; the call that runs goes on.
+        g_message("[call %s] refused a second offer: already in a call with %s", peer.c_str(),
+                  peer.c_str());
+        return;
+    }
+    auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(), options_, *this);
+    calls_[peer] = call;
+    call->accept_offer(offer, wishes_);
+}
+
+void CallManager::on_answer(const std::string& peer, const SessionDescription&) {
+    g_message("[call %s] ignored an answer: we never offer", peer.c_str());
+}
+
+void CallManager::on_candidate(const std::string& peer, const IceCandidate& candidate) {
+    if (auto call = find(peer))
+        call->add_remote_candidate(candidate);
+    else
+        g_message("[call %s] ignored a candidate: no call with %s", peer.c_str(), peer.c_str());
+}
+
+void CallManager::on_leave(const std::string& peer, const std::optional<std::string>& reason) {
+    if (auto call = find(peer)) call->end("the caller left" + (reason ? " (" + *reason + ")" : ""), false);
+}
+
+void CallManager::on_invalid(const std::string& peer, const std::string& why) {
+    g_message("[call %s] unusable frame: %s", peer.c_str(), why.c_str());
+    if (auto call = find(peer))
+        call->end("unusable frame from the caller: " + why, true);
+    else
+        signaller_.hang_up(peer, std::nullopt);
+}
+
+void CallManager::on_refused(const std::string& message) {
+    g_message("the signaling server refused a frame: %s", message.c_str());
+}
+
+void CallManager::on_failed(const std::string& why) {
+    if (failed) failed(why);
+}
+
+void CallManager::on_call_ended(const std::string& peer, const std::string&) {
+    calls_.erase(peer);
+}
+
+void CallManager::end_all(const std::string& reason) {
+    auto calls = calls_;  // ending erases from calls_
+    for (auto& [peer, call] : calls) call->end(reason, true);
+}
+
+}  // namespace mp::peer

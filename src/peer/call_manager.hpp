@@ -1,0 +1,51 @@
+// The server peer's side of signaling: one call per caller, answered with a
+// media behaviour made for each call. It knows the signaller and the call,
+// never the wire or which behaviour runs.
+#pragma once
+
+#include "peer/call.hpp"
+#include "peer/signaller.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace mp::peer {
+
+using BehaviourFactory = std::function<std::unique_ptr<media::MediaBehaviour>()>;
+
+class CallManager final : public SignallerEvents, public CallObserver {
+public:
+    CallManager(Signaller& signaller, BehaviourFactory make_behaviour, MediaWishes wishes,
+                CallOptions options);
+
+    // Called once logged in / when signaling cannot go on.
+    std::function<void(const std::string& name)> ready;
+    std::function<void(const std::string& why)> failed;
+
+    // Hangs up every call (each pipeline torn down before this returns).
+    void end_all(const std::string& reason);
+    std::size_t active_calls() const { return calls_.size(); }
+
+    void on_ready(const std::string& name) override;
+    void on_offer(const std::string& peer, const SessionDescription& offer) override;
+    void on_answer(const std::string& peer, const SessionDescription& answer) override;
+    void on_candidate(const std::string& peer, const IceCandidate& candidate) override;
+    void on_leave(const std::string& peer, const std::optional<std::string>& reason) override;
+    void on_invalid(const std::string& peer, const std::string& why) override;
+    void on_refused(const std::string& message) override;
+    void on_failed(const std::string& why) override;
+    void on_call_ended(const std::string& peer, const std::string& reason) override;
+
+private:
+    std::shared_ptr<Call> find(const std::string& peer) const;
+
+    Signaller& signaller_;
+    BehaviourFactory make_behaviour_;
+    MediaWishes wishes_;
+    CallOptions options_;
+    std::map<std::string, std::shared_ptr<Call>> calls_;  // by caller name
+};
+
+}  // namespace mp::peer

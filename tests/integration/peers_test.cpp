@@ -1,0 +1,147 @@
+// The real programs together on loopback: mediapeer-signal, mediapeer (the
+// server peer) and mediapeer-call (the caller). ICE is held to 127.0.0.1.
+// What is checked is what arrives, from mediapeer-call's report.
+#include "support/process.hpp"
+#include "support/pump.hpp"
+#include "support/signal_process.hpp"
+#include "support/ws_client.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace mp::protocol;
+using mp::test::built_program;
+using mp::test::Process;
+using mp::test::SignalProcess;
+
+namespace {
+
+struct CallReport {
+    int status = -1;
+    long video_sent = -1, video_received = -1, audio_sent = -1, audio_received = -1;
+    std::string out, err;
+};
+
+long number(const std::string& text, const char* pattern) {
+    std::smatch m;
+    return std::regex_search(text, m, std::regex(pattern)) ? std::stol(m[1]) : -1;
+}
+
+class Peers : public testing::Test {
+protected:
+    void SetUp() override {
+        std::string error;
+        signal_ = SignalProcess::start({}, &error);
+        ASSERT_TRUE(signal_) << error;
+        bot_ = start_bot({});
+        ASSERT_TRUE(bot_);
+    }
+
+    std::unique_ptr<Process> start_bot(const std::vector<std::string>& extra) {
+        std::vector<std::string> argv = {built_program("mediapeer"), "--signal", signal_->ws_url(),
+                                         "--ice-address", "127.0.0.1"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto bot = Process::start(argv);
+        if (!bot || !bot->wait_line(std::regex("logged in as"), 10000)) {
+            ADD_FAILURE() << "mediapeer did not log in: " << (bot ? bot->stderr_text() : "");
+            return nullptr;
+        }
+        return bot;
+    }
+
+    std::unique_ptr<Process> start_call(const std::string& name, const std::vector<std::string>& extra) {
+        std::vector<std::string> argv = {built_program("mediapeer-call"), "--signal",
+                                         signal_->ws_url(), "--name", name, "--call", "server",
+                                         "--ice-address", "127.0.0.1"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return Process::start(argv);
+    }
+
+    CallReport call(const std::string& name, const std::vector<std::string>& extra = {}) {
+        std::vector<std::string> args = {"--duration", "2"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto caller = start_call(name, args);
+        CallReport r;
+        if (!caller) return r;
+        r.status = caller->wait(30000);
+        r.out = caller->stdout_text();
+        r.err = caller->stderr_text();
+        r.video_sent = number(r.out, R"(sent: video (\d+) frames)");
+        r.video_received = number(r.out, R"(received: video (\d+) frames)");
+        r.audio_sent = number(r.out, R"(sent: video \d+ frames \d+ bytes, audio (\d+) packets)");
+        r.audio_received = number(r.out, R"(received: video \d+ frames \d+ bytes, audio (\d+) packets)");
+        return r;
+    }
+
+    static void expect_echoed(const CallReport& r) {
+        EXPECT_EQ(r.status, 0) << r.out << r.err;
+        EXPECT_GT(r.video_sent, 30) << r.out;
+        EXPECT_GE(r.video_received, r.video_sent * 9 / 10) << r.out;
+        EXPECT_GE(r.audio_received, r.audio_sent * 9 / 10) << r.out;
+    }
+
+    mp::test::TestSession session_;
+    std::unique_ptr<SignalProcess> signal_;
+    std::unique_ptr<Process> bot_;
+};
+
+}  // namespace
+
+TEST_F(Peers, EchoReturnsAtLeast90PercentOfVp8FramesAndOpusPackets) {
+    expect_echoed(call("alice"));
+}
+
+TEST_F(Peers, EchoReturnsAtLeast90PercentOfH264Frames) {
+    expect_echoed(call("alice", {"--h264"}));
+}
+
+TEST_F(Peers, CallsInARowAndSideBySide) {
+    expect_echoed(call("first"));
+    auto a = start_call("a", {"--duration", "2"});
+    auto b = start_call("b", {"--duration", "2"});
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->wait(30000), 0) << a->stdout_text() << a->stderr_text();
+    EXPECT_EQ(b->wait(30000), 0) << b->stdout_text() << b->stderr_text();
+    expect_echoed(call("last"));
+}
+
+TEST_F(Peers, CallToAUserWhoIsOfflineFails) {
+    auto caller = Process::start({built_program("mediapeer-call"), "--signal", signal_->ws_url(),
+                                  "--name", "carol", "--call", "nobody", "--ice-address", "127.0.0.1"});
+    ASSERT_TRUE(caller);
+    EXPECT_EQ(caller->wait(15000), 1);
+    EXPECT_NE(caller->stdout_text().find("user nobody is not online"), std::string::npos)
+        << caller->stdout_text();
+}
+
+TEST_F(Peers, ATakenNameIsAClearErrorAndANonZeroExit) {
+    auto second = Process::start({built_program("mediapeer"), "--signal", signal_->ws_url(),
+                                  "--ice-address", "127.0.0.1"});
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->wait(15000), 1);
+    EXPECT_NE(second->stderr_text().find("name server is taken"), std::string::npos)
+        << second->stderr_text();
+}
+
+TEST_F(Peers, GarbageSdpGetsALeaveAndTheBotServesTheNextCall) {
+    std::string error;
+    auto mallory = mp::test::WsClient::connect(session_, signal_->ws_url(), &error);
+    ASSERT_TRUE(mallory) << error;
+    ASSERT_TRUE(mallory->login("mallory"));
+    mallory->send(Offer{"server", R"({"type":"offer","sdp":"this is not SDP"})"});
+    auto leave = mallory->next_as<Leave>(10000);
+    ASSERT_TRUE(leave) << mallory->last_unexpected();
+    EXPECT_EQ(leave->name, "server");
+    expect_echoed(call("alice"));
+    EXPECT_NE(bot_->stderr_text().find("refused the offer: SDP"), std::string::npos) << bot_->stderr_text();
+}
+
+TEST_F(Peers, SigtermHangsUpEveryCallAndExitsZero) {
+    auto caller = start_call("alice", {"--duration", "60"});
+    ASSERT_TRUE(caller);
+    ASSERT_TRUE(mp::test::pump_until(
+        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000))
+        << bot_->stderr_text();
+    EXPECT_EQ(bot_->stop(SIGTERM, 5000), 0);
+    caller->wait(10000);
+    EXPECT_NE(caller->stdout_text().find("server hung up"), std::string::npos) << caller->stdout_text();
+}

@@ -1,0 +1,59 @@
+// A program under test, run as a child process: its stdout read line by line,
+// its stderr kept in a file, every wait with a deadline.
+#pragma once
+
+#include "common/gobj.hpp"
+
+#include <gio/gio.h>
+
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace mp::test {
+
+class Process {
+public:
+    static std::unique_ptr<Process> start(const std::vector<std::string>& argv,
+                                          std::string* error = nullptr);
+    ~Process();  // kills it if it still runs
+
+    // Waits for a stdout line matching `pattern`; its match, or nullopt on
+    // timeout or exit.
+    std::optional<std::smatch> wait_line(const std::regex& pattern, int timeout_ms = 5000);
+    // Waits for the exit: the exit status (128 + signal if killed), -1 on timeout.
+    int wait(int timeout_ms);
+    // Sends `signal`, then waits as above.
+    int stop(int signal, int timeout_ms = 5000);
+
+    std::string stdout_text() const;
+    std::string stderr_text() const;
+
+    struct Output;
+
+private:
+    Process() = default;
+    GRef<GSubprocess> process_;
+    std::shared_ptr<Output> output_;
+    std::string stderr_path_;
+    std::size_t lines_seen_ = 0;
+};
+
+// A scratch directory removed (with its files) when the object goes away.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+// Runs a command to completion; true when it exits 0.
+bool run_command(const std::vector<std::string>& argv, std::string* output = nullptr);
+
+}  // namespace mp::test
