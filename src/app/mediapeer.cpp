@@ -39,6 +39,7 @@ mp::peer::BehaviourFactory behaviour(const std::string& name) {
 
 int main(int argc, char** argv) {
     gst_init(&argc, &argv);
+    mp::peer::prepare_dtls_certificate();
     mp::app::PeerFlags flags;
     char* pipeline = nullptr;
     auto entries = flags.entries();

@@ -145,6 +145,7 @@ private:
 
 int main(int argc, char** argv) {
     gst_init(&argc, &argv);
+    mp::peer::prepare_dtls_certificate();
     mp::app::PeerFlags flags;
     char* callee = nullptr;
     char* send = nullptr;

@@ -64,6 +64,11 @@ std::string promise_error(GstPromise* promise, GstPromiseResult result) {
 
 }  // namespace
 
+void prepare_dtls_certificate() {
+    GRef<GstElement> dtls = GRef<GstElement>::ref(gst_element_factory_make("dtlsdec", nullptr));
+    if (!dtls) g_warning("no dtlsdec element (gstreamer1.0-plugins-bad): calls cannot work");
+}
+
 Call::Call(std::string peer, Signaller& signaller, std::unique_ptr<media::MediaBehaviour> behaviour,
            CallOptions options, CallObserver& observer)
     : peer_(std::move(peer)),

@@ -32,6 +32,10 @@ public:
     virtual void on_ice_connected(const std::string&) {}
 };
 
+// GStreamer's DTLS elements generate one certificate per process, on first
+// use (~200 ms); called at start-up so no call waits for it.
+void prepare_dtls_certificate();
+
 class Call : public std::enable_shared_from_this<Call> {
 public:
     // For the offerer: the lines it offers (index, kind, encoding, payload type, caps, directions).

@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 
 using namespace mp::peer;
@@ -20,6 +21,7 @@ namespace {
 class LinkedSignaller final : public Signaller {
 public:
     explicit LinkedSignaller(std::string name) : name_(std::move(name)) {}
+    ~LinkedSignaller() override { *alive_ = false; }  // events still queued are dropped
     void link(LinkedSignaller& other) { other_ = &other; }
 
     void start(SignallerEvents& events) override { events_ = &events; }
@@ -45,7 +47,9 @@ public:
 private:
     void deliver(std::function<void(SignallerEvents&)> event) {
         LinkedSignaller* to = other_;
-        auto* boxed = new std::function<void()>([to, event] { event(*to->events_); });
+        auto* boxed = new std::function<void()>([to, event, alive = alive_] {
+            if (*alive) event(*to->events_);
+        });
         g_idle_add_full(
             G_PRIORITY_DEFAULT,
             [](gpointer data) -> gboolean {
@@ -56,6 +60,7 @@ private:
     }
 
     std::string name_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // both sides die together
     LinkedSignaller* other_ = nullptr;
     SignallerEvents* events_ = nullptr;
 };
@@ -122,6 +127,24 @@ const char* kOpus =
     "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,"
     "encoding-params=(string)2";
 
+// Names of every decoder and encoder anywhere in `pipeline`.
+std::string codecs_in(GstElement* pipeline) {
+    std::string found;
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        auto* element = GST_ELEMENT(g_value_get_object(&item));
+        GstElementFactory* factory = gst_element_get_factory(element);
+        const char* klass = factory ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS) : "";
+        if (klass && strstr(klass, "Codec") && (strstr(klass, "Decoder") || strstr(klass, "Encoder")))
+            found += std::string(GST_OBJECT_NAME(factory)) + " ";
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return found;
+}
+
 class CallEcho : public testing::Test {
 protected:
     static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
@@ -165,5 +188,15 @@ TEST_F(CallEcho, H264ComesBack) {
     ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
         << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
         << " / " << bot_.ended;
+    EXPECT_EQ(codecs_in(bot_.call->pipeline()), "") << "the echo must not decode or encode";
+    caller_.call->end("done", true);
+}
+
+TEST_F(CallEcho, EchoPipelineHasNoDecoderOrEncoder) {
+    call_with("VP8", kVp8, 96);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    EXPECT_EQ(codecs_in(bot_.call->pipeline()), "");
+    // The check itself works: the caller's pipeline encodes.
+    EXPECT_NE(codecs_in(caller_.call->pipeline()).find("vp8enc"), std::string::npos);
     caller_.call->end("done", true);
 }
