@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct PeerFlags {
     char** ice_addresses = nullptr;
     char* stun = nullptr;
     char** turn = nullptr;
+    gint media_timeout = 10;
 
     ~PeerFlags() {
         g_free(signal);
@@ -41,6 +43,8 @@ struct PeerFlags {
             {"stun", 0, 0, G_OPTION_ARG_STRING, &stun, "STUN server", "stun://HOST:PORT"},
             {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn, "TURN server (repeatable)",
              "turn://USER:PASSWORD@HOST:PORT"},
+            {"media-timeout", 0, 0, G_OPTION_ARG_INT, &media_timeout,
+             "End a call after this long without incoming media (default 10, 0 = never)", "SECONDS"},
         };
     }
 
@@ -57,6 +61,7 @@ struct PeerFlags {
         for (char** a = ice_addresses; a && *a; ++a) o.ice_addresses.emplace_back(*a);
         if (stun) o.stun_server = stun;
         for (char** t = turn; t && *t; ++t) o.turn_servers.emplace_back(*t);
+        o.media_timeout_s = static_cast<unsigned>(std::max(media_timeout, 0));
         return o;
     }
 };

@@ -199,6 +199,7 @@ void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wish
     request_sink_pads();
     behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
     gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+    watch_media();
     g_message("%s offer: %s; answering with %s", log_id_.c_str(), plan->offered.c_str(),
               behaviour_->name().c_str());
     set_remote(GST_WEBRTC_SDP_TYPE_OFFER, offer.sdp, [this] {
@@ -278,6 +279,7 @@ void Call::make_offer(const Lines& lines, bool data_channel) {
     configure_transceivers();
     behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
     gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+    watch_media();
     if (data_channel) {
         GstWebRTCDataChannel* channel = nullptr;
         g_signal_emit_by_name(webrtc_, "create-data-channel", "chat", nullptr, &channel);
@@ -360,7 +362,33 @@ void Call::on_incoming_pad(GstPad* pad) {
         gst_pad_link(pad, sink_pad.get());
         return;
     }
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer last) {
+            static_cast<std::atomic<gint64>*>(last)->store(g_get_monotonic_time());
+            return GST_PAD_PROBE_OK;
+        },
+        &last_rtp_us_, nullptr);
     behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
+}
+
+// Started with the pipeline: a caller that vanished without a word (killed,
+// network gone) still ends its call.
+void Call::watch_media() {
+    media_since_us_ = g_get_monotonic_time();
+    if (options_.media_timeout_s == 0) return;
+    media_watch_ = attach_source(g_timeout_source_new_seconds(1),
+                                 G_SOURCE_FUNC(+[](Call* self) {
+                                     self->check_media();
+                                     return G_SOURCE_CONTINUE;
+                                 }),
+                                 this);
+}
+
+void Call::check_media() {
+    gint64 since = std::max(media_since_us_, last_rtp_us_.load());
+    if (g_get_monotonic_time() - since < gint64{options_.media_timeout_s} * G_USEC_PER_SEC) return;
+    end("no media for " + std::to_string(options_.media_timeout_s) + " s", true);
 }
 
 void Call::on_state(const char* what, int state) {
@@ -414,6 +442,7 @@ void stop_sinks_first(GstElement* bin) {
 // then the rest.
 void Call::teardown() {
     bus_watch_.reset();
+    media_watch_.reset();
     if (webrtc_) {
         g_signal_handlers_disconnect_by_data(webrtc_, handle_.get());
         gst_element_foreach_pad(

@@ -9,6 +9,7 @@
 #include "peer/offer.hpp"
 #include "peer/signaller.hpp"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@ struct CallOptions {
     std::string stun_server;                 // stun://host:port
     std::vector<std::string> turn_servers;   // turn(s)://user:password@host:port
     unsigned jitterbuffer_latency_ms = 50;   // low: an echo adds it to the caller's delay
+    unsigned media_timeout_s = 10;           // end a call silent this long (0: never)
 };
 
 // What the call tells whoever owns it, on the main context.
@@ -78,6 +80,8 @@ private:
     void on_incoming_pad(GstPad* pad);
     void on_state(const char* what, int state);
     void teardown();
+    void watch_media();
+    void check_media();
     const media::MediaLine* line_for_mline(unsigned mline) const;
 
     std::string peer_;
@@ -90,6 +94,9 @@ private:
     GstElement* webrtc_ = nullptr;     // owned by pipeline_
     std::unique_ptr<Handle> handle_;   // freed once the pipeline is gone
     GSourcePtr bus_watch_;
+    GSourcePtr media_watch_;
+    gint64 media_since_us_ = 0;             // when the pipeline started
+    std::atomic<gint64> last_rtp_us_{0};    // set on streaming threads
     Lines lines_;
     std::vector<std::string> mids_;  // per m-line, from the offer
     std::vector<IceCandidate> pending_candidates_;

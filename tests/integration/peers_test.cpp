@@ -32,7 +32,7 @@ protected:
         std::string error;
         signal_ = SignalProcess::start({}, &error);
         ASSERT_TRUE(signal_) << error;
-        bot_ = start_bot({});
+        bot_ = start_bot(bot_args_);
         ASSERT_TRUE(bot_);
     }
 
@@ -79,6 +79,7 @@ protected:
         EXPECT_GE(r.audio_received, r.audio_sent * 9 / 10) << r.out;
     }
 
+    std::vector<std::string> bot_args_;
     mp::test::TestSession session_;
     std::unique_ptr<SignalProcess> signal_;
     std::unique_ptr<Process> bot_;
@@ -144,4 +145,23 @@ TEST_F(Peers, SigtermHangsUpEveryCallAndExitsZero) {
     EXPECT_EQ(bot_->stop(SIGTERM, 5000), 0);
     caller->wait(10000);
     EXPECT_NE(caller->stdout_text().find("server hung up"), std::string::npos) << caller->stdout_text();
+}
+
+class PeersWithMediaTimeout : public Peers {
+protected:
+    PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }
+};
+
+TEST_F(PeersWithMediaTimeout, ACallerThatFreezesIsEndedAndTheBotServesTheNextCall) {
+    auto caller = start_call("frozen", {"--duration", "60"});
+    ASSERT_TRUE(caller);
+    ASSERT_TRUE(mp::test::pump_until(
+        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+    caller->stop(SIGSTOP, 0);  // alive, connected, silent
+    EXPECT_TRUE(mp::test::pump_until(
+        [&] { return bot_->stderr_text().find("ended: no media for 2 s") != std::string::npos; },
+        10000))
+        << bot_->stderr_text();
+    caller->stop(SIGKILL, 5000);
+    expect_echoed(call("alice"));  // and the bot serves the next call
 }
