@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
     bot.signaller = std::move(*signaller);
     mp::peer::MediaWishes wishes;
     wishes.receive = mode == "echo";
-    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, make, wishes, flags.call());
+    auto options = flags.call();
+    options.answer_chat = true;
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, make, wishes, options);
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
         std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());

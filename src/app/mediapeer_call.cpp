@@ -45,9 +45,9 @@ std::vector<MediaLine> offered_lines(bool h264) {
 class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
 public:
     Caller(mp::peer::Signaller& signaller, std::string callee, bool h264, unsigned duration_s,
-           mp::peer::CallOptions options)
+           mp::peer::CallOptions options, std::vector<std::string> chat)
         : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
-          options_(std::move(options)) {}
+          options_(std::move(options)), chat_(std::move(chat)) {}
 
     mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
     int exit_code = 0;
@@ -86,6 +86,13 @@ public:
     }
     void on_failed(const std::string& why) override { finish(why, 1); }
     void on_ice_connected(const std::string&) override { ice_us_ = g_get_monotonic_time(); }
+    void on_chat_open(const std::string&) override {
+        for (const auto& text : chat_) call_->send_chat(text);
+    }
+    void on_chat_message(const std::string&, const std::string& text) override {
+        std::printf("chat: %s\n", text.c_str());
+        std::fflush(stdout);
+    }
     void on_call_ended(const std::string&, const std::string& reason) override {
         bool media = counts_->video_received.frames > 0 || counts_->audio_received.frames > 0;
         finish(reason, ended_by_us_ && media ? 0 : 1);
@@ -134,6 +141,7 @@ private:
     bool h264_;
     unsigned duration_s_;
     mp::peer::CallOptions options_;
+    std::vector<std::string> chat_;
     std::shared_ptr<mp::media::MediaCounts> counts_ = std::make_shared<mp::media::MediaCounts>();
     std::shared_ptr<mp::peer::Call> call_;
     mp::GSourcePtr watch_;
@@ -151,14 +159,21 @@ int main(int argc, char** argv) {
     char* send = nullptr;
     gint duration = 5;
     gboolean h264 = FALSE;
+    char** chat = nullptr;
     auto entries = flags.entries();
     entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
     entries.push_back({"send", 0, 0, G_OPTION_ARG_STRING, &send, "What to send: test (default)", "test"});
     entries.push_back({"duration", 0, 0, G_OPTION_ARG_INT, &duration,
                        "Hang up this long after ICE connects (default 5)", "SECONDS"});
     entries.push_back({"h264", 0, 0, G_OPTION_ARG_NONE, &h264, "Offer H.264 instead of VP8", nullptr});
+    entries.push_back({"chat", 0, 0, G_OPTION_ARG_STRING_ARRAY, &chat,
+                       "Send this on the data channel once it opens (repeatable); replies are printed",
+                       "TEXT"});
     if (!mp::app::parse_flags("mediapeer-call", "- call a user", entries, argc, argv)) return 2;
     mp::GCharPtr callee_owned(callee), send_owned(send);
+    std::vector<std::string> chat_lines;
+    for (char** c = chat; c && *c; ++c) chat_lines.emplace_back(*c);
+    g_strfreev(chat);
     if (!callee) {
         std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
         return 2;
@@ -172,7 +187,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
         return 2;
     }
-    Caller caller(**signaller, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call());
+    Caller caller(**signaller, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call(),
+                  chat_lines);
     (*signaller)->start(caller);
     g_main_loop_run(caller.loop.get());
     return caller.exit_code;

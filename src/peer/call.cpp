@@ -2,6 +2,7 @@
 
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
+#include "peer/chat.hpp"
 
 #include <agent.h>
 
@@ -122,6 +123,14 @@ bool Call::build_pipeline() {
                      h);
     g_signal_connect(webrtc_, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, Handle* h) {
                          if (auto call = h->call.lock()) call->on_incoming_pad(pad);
+                     }),
+                     h);
+    g_signal_connect(webrtc_, "on-data-channel",
+                     G_CALLBACK(+[](GstElement*, GstWebRTCDataChannel* channel, Handle* h) {
+                         // Now, not after the hop: the first message may be on its way.
+                         listen_to_channel(channel, h);
+                         auto kept = GRef<GstWebRTCDataChannel>::ref(channel);
+                         h->post([kept](Call& c) { c.channel_ = kept; });
                      }),
                      h);
     for (const char* property : {"notify::ice-connection-state", "notify::connection-state"})
@@ -283,7 +292,8 @@ void Call::make_offer(const Lines& lines, bool data_channel) {
     if (data_channel) {
         GstWebRTCDataChannel* channel = nullptr;
         g_signal_emit_by_name(webrtc_, "create-data-channel", "chat", nullptr, &channel);
-        GRef<GstWebRTCDataChannel> owned = adopt_ref(channel);
+        channel_ = adopt_ref(channel);
+        if (channel_) listen_to_channel(channel, handle_.get());
     }
     create_offer();
 }
@@ -372,6 +382,80 @@ void Call::on_incoming_pad(GstPad* pad) {
     behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
 }
 
+// Messages and the opening arrive on webrtcbin's SCTP thread and hop to the
+// main context. Connected as soon as the channel exists.
+void Call::listen_to_channel(GstWebRTCDataChannel* channel, Handle* h) {
+    g_signal_connect(channel, "on-open", G_CALLBACK(+[](GstWebRTCDataChannel*, Handle* h) {
+                         h->post([](Call& c) { c.observer_.on_chat_open(c.peer_); });
+                     }),
+                     h);
+    g_signal_connect(channel, "on-message-string",
+                     G_CALLBACK(+[](GstWebRTCDataChannel*, char* text, Handle* h) {
+                         std::string copy = text ? text : "";
+                         h->post([copy](Call& c) { c.on_chat(copy); });
+                     }),
+                     h);
+}
+
+void Call::send_chat(const std::string& text) {
+    if (channel_) g_signal_emit_by_name(channel_.get(), "send-string", text.c_str());
+}
+
+void Call::on_chat(const std::string& text) {
+    observer_.on_chat_message(peer_, text);
+    if (!options_.answer_chat) return;
+    if (auto reply = chat_reply(text))
+        send_chat(*reply);
+    else
+        reply_with_stats();
+}
+
+namespace {
+
+struct StatsWalk {
+    CallStats stats;
+};
+
+gboolean add_stats(GQuark, const GValue* value, gpointer data) {
+    if (!GST_VALUE_HOLDS_STRUCTURE(value)) return TRUE;
+    const GstStructure* s = gst_value_get_structure(value);
+    auto& stats = static_cast<StatsWalk*>(data)->stats;
+    GstWebRTCStatsType type;
+    if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) return TRUE;
+    if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+        guint64 packets = 0, bytes = 0;
+        gint64 lost = 0;
+        gst_structure_get_uint64(s, "packets-received", &packets);
+        gst_structure_get_uint64(s, "bytes-received", &bytes);
+        gst_structure_get_int64(s, "packets-lost", &lost);
+        stats.packets_received += packets;
+        stats.bytes_received += bytes;
+        stats.packets_lost += lost;
+    } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+        double rtt = 0;
+        if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > 0)
+            stats.rtt_ms = std::max(stats.rtt_ms.value_or(0), rtt * 1000);
+    }
+    return TRUE;
+}
+
+}  // namespace
+
+void Call::reply_with_stats() {
+    GstPromise* promise = promise_on_main(
+        *handle_, "reading the call's stats", [](Call& c, const GstStructure* reply) {
+            StatsWalk walk;
+            if (reply) gst_structure_foreach(reply, add_stats, &walk);
+            for (const auto& line : c.lines_)
+                walk.stats.codecs += (walk.stats.codecs.empty() ? "" : ", ") + line.encoding;
+            walk.stats.seconds =
+                static_cast<double>(g_get_monotonic_time() - c.media_since_us_) / G_USEC_PER_SEC;
+            c.send_chat(format_stats(walk.stats));
+        });
+    g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
 // Started with the pipeline: a caller that vanished without a word (killed,
 // network gone) still ends its call.
 void Call::watch_media() {
@@ -443,6 +527,8 @@ void stop_sinks_first(GstElement* bin) {
 void Call::teardown() {
     bus_watch_.reset();
     media_watch_.reset();
+    if (channel_) g_signal_handlers_disconnect_by_data(channel_.get(), handle_.get());
+    channel_.reset();
     if (webrtc_) {
         g_signal_handlers_disconnect_by_data(webrtc_, handle_.get());
         gst_element_foreach_pad(

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/gobj.hpp"
+#include "common/gst_ptr.hpp"
 #include "media/media.hpp"
 #include "peer/offer.hpp"
 #include "peer/signaller.hpp"
@@ -23,6 +24,7 @@ struct CallOptions {
     std::vector<std::string> turn_servers;   // turn(s)://user:password@host:port
     unsigned jitterbuffer_latency_ms = 50;   // low: an echo adds it to the caller's delay
     unsigned media_timeout_s = 10;           // end a call silent this long (0: never)
+    bool answer_chat = false;                // reply to data-channel messages (the server peer)
 };
 
 // What the call tells whoever owns it, on the main context.
@@ -32,6 +34,8 @@ public:
     // The call is over and its pipeline gone; the owner may drop it now.
     virtual void on_call_ended(const std::string& peer, const std::string& reason) = 0;
     virtual void on_ice_connected(const std::string&) {}
+    virtual void on_chat_open(const std::string&) {}
+    virtual void on_chat_message(const std::string&, const std::string&) {}
 };
 
 // GStreamer's DTLS elements generate one certificate per process, on first
@@ -56,6 +60,8 @@ public:
     void accept_answer(const SessionDescription& answer);
     // Before the remote description is set, candidates wait.
     void add_remote_candidate(const IceCandidate& candidate);
+    // Sends a text message on the call's data channel, once it is open.
+    void send_chat(const std::string& text);
     // Idempotent. `tell_peer`: send `leave` (not when the peer left first).
     void end(const std::string& reason, bool tell_peer);
 
@@ -81,6 +87,9 @@ private:
     void on_state(const char* what, int state);
     void teardown();
     void watch_media();
+    static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
+    void on_chat(const std::string& text);
+    void reply_with_stats();
     void check_media();
     const media::MediaLine* line_for_mline(unsigned mline) const;
 
@@ -95,6 +104,7 @@ private:
     std::unique_ptr<Handle> handle_;   // freed once the pipeline is gone
     GSourcePtr bus_watch_;
     GSourcePtr media_watch_;
+    GRef<GstWebRTCDataChannel> channel_;
     gint64 media_since_us_ = 0;             // when the pipeline started
     std::atomic<gint64> last_rtp_us_{0};    // set on streaming threads
     Lines lines_;

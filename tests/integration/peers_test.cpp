@@ -147,6 +147,18 @@ TEST_F(Peers, SigtermHangsUpEveryCallAndExitsZero) {
     EXPECT_NE(caller->stdout_text().find("server hung up"), std::string::npos) << caller->stdout_text();
 }
 
+TEST_F(Peers, DataChannelMessagesGetAnswersAndStatsHaveNumbers) {
+    CallReport r = call("alice", {"--chat", "hello", "--chat", "/help", "--chat", "/stats"});
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("chat: echo: hello"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("chat: commands: /stats"), std::string::npos) << r.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        r.out, m, std::regex(R"(chat: codec VP8, OPUS; bitrate in (\d+) kbit/s; packets received (\d+), lost (-?\d+); rtt )")))
+        << r.out;
+    EXPECT_GT(std::stol(m[2]), 0) << "packets received";
+}
+
 class PeersWithMediaTimeout : public Peers {
 protected:
     PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }
