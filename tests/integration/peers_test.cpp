@@ -159,6 +159,21 @@ TEST_F(Peers, DataChannelMessagesGetAnswersAndStatsHaveNumbers) {
     EXPECT_GT(std::stol(m[2]), 0) << "packets received";
 }
 
+TEST_F(Peers, FiftyCallsInARowLeaveNoFileDescriptorOrThreadBehind) {
+    expect_echoed(call("warm-up"));  // first-call allocations (plugins, DTLS) are not leaks
+    int fds = bot_->open_fds(), threads = bot_->threads();
+    ASSERT_GT(fds, 0);
+    for (int i = 0; i < 50; ++i) {
+        CallReport r = call("caller" + std::to_string(i), {"--duration", "1"});
+        ASSERT_EQ(r.status, 0) << "call " << i << ": " << r.out << r.err;
+    }
+    // The bot ends each call when the caller's leave arrives: wait for the last.
+    EXPECT_TRUE(mp::test::pump_until([&] { return bot_->open_fds() <= fds; }, 10000))
+        << "fds before " << fds << ", after " << bot_->open_fds();
+    EXPECT_TRUE(mp::test::pump_until([&] { return bot_->threads() <= threads; }, 10000))
+        << "threads before " << threads << ", after " << bot_->threads();
+}
+
 class PeersWithMediaTimeout : public Peers {
 protected:
     PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }

@@ -114,6 +114,23 @@ int Process::stop(int signal, int timeout_ms) {
     return wait(timeout_ms);
 }
 
+int Process::open_fds() const {
+    std::string dir = std::string("/proc/") + g_subprocess_get_identifier(process_.get()) + "/fd";
+    GDir* fds = g_dir_open(dir.c_str(), 0, nullptr);
+    if (!fds) return -1;
+    int n = 0;
+    while (g_dir_read_name(fds)) ++n;
+    g_dir_close(fds);
+    return n;
+}
+
+int Process::threads() const {
+    std::string status = slurp(std::string("/proc/") + g_subprocess_get_identifier(process_.get()) +
+                               "/status");
+    std::smatch m;
+    return std::regex_search(status, m, std::regex(R"(Threads:\s+(\d+))")) ? std::stoi(m[1]) : -1;
+}
+
 std::string Process::stdout_text() const {
     std::string text;
     for (const auto& line : output_->lines) text += line + "\n";

@@ -28,6 +28,10 @@ public:
     // Sends `signal`, then waits as above.
     int stop(int signal, int timeout_ms = 5000);
 
+    // Open file descriptors and threads now, from /proc (for leak checks).
+    int open_fds() const;
+    int threads() const;
+
     std::string stdout_text() const;
     std::string stderr_text() const;
 
