@@ -4,10 +4,13 @@
 #include "app/peer_options.hpp"
 #include "common/gobj.hpp"
 #include "media/echo.hpp"
+#include "media/record.hpp"
 #include "media/test_source.hpp"
 #include "peer/call_manager.hpp"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 #include <gst/gst.h>
 
 #include <cstdio>
@@ -20,19 +23,54 @@ struct Bot {
     std::unique_ptr<mp::peer::CallManager> calls;
     int exit_code = 0;
 
+    // Ends every call (recordings finalized), then quits; a deadline keeps a
+    // stuck call from holding the exit.
     void stop(const char* why, int code) {
+        if (stopping) return;
+        stopping = true;
         exit_code = code;
-        if (calls) calls->end_all(why);
-        if (signaller) signaller->stop();
+        deadline = mp::attach_source(g_timeout_source_new(kStopDeadlineMs),
+                                     G_SOURCE_FUNC(+[](Bot* bot) {
+                                         g_warning("calls did not end in time; exiting anyway");
+                                         bot->quit();
+                                         return G_SOURCE_REMOVE;
+                                     }),
+                                     this);
+        calls->end_all(why, [this] { quit(); });
+    }
+
+    void quit() {
+        deadline.reset();
+        signaller->stop();
         g_main_loop_quit(loop.get());
     }
+
+    static constexpr guint kStopDeadlineMs = 4000;
+    bool stopping = false;
+    mp::GSourcePtr deadline;
 };
 
-mp::peer::BehaviourFactory behaviour(const std::string& name) {
+using MakeMedia = std::function<std::unique_ptr<mp::media::MediaBehaviour>()>;
+
+MakeMedia behaviour(const std::string& name) {
     if (name == "echo") return [] { return mp::media::make_echo(); };
     if (name == "test")
         return [] { return mp::media::make_test_source(std::make_shared<mp::media::MediaCounts>()); };
     return nullptr;
+}
+
+// Every behaviour may also record the caller to `record_dir`.
+mp::peer::BehaviourFactory with_recording(MakeMedia make, std::string record_dir) {
+    return [make, record_dir](const std::string& caller) {
+        auto media = make();
+        if (record_dir.empty()) return media;
+        return mp::media::make_recording(std::move(media), mp::media::recording_stem(record_dir, caller));
+    };
+}
+
+// The directory must exist and be writable now, not at the first call.
+bool usable_record_dir(const std::string& dir) {
+    return g_file_test(dir.c_str(), G_FILE_TEST_IS_DIR) && g_access(dir.c_str(), W_OK) == 0;
 }
 
 }  // namespace
@@ -42,15 +80,24 @@ int main(int argc, char** argv) {
     mp::peer::prepare_dtls_certificate();
     mp::app::PeerFlags flags;
     char* pipeline = nullptr;
+    char* record_dir = nullptr;
     auto entries = flags.entries();
     entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
                        "Media behaviour: echo (default) or test", "NAME"});
+    entries.push_back({"record-dir", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
+                       "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv", "DIR"});
     if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
     std::string mode = pipeline ? pipeline : "echo";
     g_free(pipeline);
+    mp::GCharPtr record_dir_owned(record_dir);
+    std::string recordings = record_dir ? record_dir : "";
     auto make = behaviour(mode);
     if (!make) {
         std::fprintf(stderr, "mediapeer: unknown --pipeline %s (echo, test)\n", mode.c_str());
+        return 2;
+    }
+    if (!recordings.empty() && !usable_record_dir(recordings)) {
+        std::fprintf(stderr, "mediapeer: --record-dir %s: not a writable directory\n", recordings.c_str());
         return 2;
     }
     auto signaller = mp::peer::WsSignaller::create(flags.signaller("server"));
@@ -61,10 +108,11 @@ int main(int argc, char** argv) {
     Bot bot;
     bot.signaller = std::move(*signaller);
     mp::peer::MediaWishes wishes;
-    wishes.receive = mode == "echo";
+    wishes.receive = mode == "echo" || !recordings.empty();
     auto options = flags.call();
     options.answer_chat = true;
-    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, make, wishes, options);
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(make, recordings),
+                                                        wishes, options);
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
         std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());

@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ public:
     // Streaming thread: webrtcbin's src pad for `line` appeared; link it now
     // (data is about to flow).
     virtual void on_incoming(GstBin* pipeline, GstPad* pad, const MediaLine& line) = 0;
+    // Main thread, as the call ends and before its pipeline stops: finish
+    // what must be (a recording's last bytes), then call `done` on the main
+    // context.
+    virtual void finish(std::function<void()> done) { done(); }
     // A short name for logs ("echo").
     virtual std::string name() const = 0;
 };

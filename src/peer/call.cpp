@@ -491,11 +491,17 @@ void Call::on_state(const char* what, int state) {
 void Call::end(const std::string& reason, bool tell_peer) {
     if (ended_) return;
     ended_ = true;
-    auto keep_alive = weak_from_this().lock();  // the observer may drop its reference
     g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
     if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
-    if (pipeline_) teardown();
-    observer_.on_call_ended(peer_, reason);
+    auto self = shared_from_this();  // the observer drops its reference when told
+    auto stop = [self, reason] {
+        if (self->pipeline_) self->teardown();
+        self->observer_.on_call_ended(self->peer_, reason);
+    };
+    if (pipeline_)
+        behaviour_->finish(stop);
+    else
+        stop();
 }
 
 namespace {

@@ -28,7 +28,7 @@ void CallManager::on_offer(const std::string& peer, const SessionDescription& of
                   peer.c_str());
         return;
     }
-    auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(), options_, *this);
+    auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(peer), options_, *this);
     calls_[peer] = call;
     call->accept_offer(offer, wishes_);
 }
@@ -66,9 +66,12 @@ void CallManager::on_failed(const std::string& why) {
 
 void CallManager::on_call_ended(const std::string& peer, const std::string&) {
     calls_.erase(peer);
+    if (calls_.empty() && all_ended_) std::exchange(all_ended_, nullptr)();
 }
 
-void CallManager::end_all(const std::string& reason) {
+void CallManager::end_all(const std::string& reason, std::function<void()> all_ended) {
+    if (calls_.empty()) return all_ended();
+    all_ended_ = std::move(all_ended);
     auto calls = calls_;  // ending erases from calls_
     for (auto& [peer, call] : calls) call->end(reason, true);
 }

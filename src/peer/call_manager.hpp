@@ -13,7 +13,8 @@
 
 namespace mp::peer {
 
-using BehaviourFactory = std::function<std::unique_ptr<media::MediaBehaviour>()>;
+// Makes the behaviour of a call with `caller`.
+using BehaviourFactory = std::function<std::unique_ptr<media::MediaBehaviour>(const std::string& caller)>;
 
 class CallManager final : public SignallerEvents, public CallObserver {
 public:
@@ -24,8 +25,9 @@ public:
     std::function<void(const std::string& name)> ready;
     std::function<void(const std::string& why)> failed;
 
-    // Hangs up every call (each pipeline torn down before this returns).
-    void end_all(const std::string& reason);
+    // Hangs up every call; `all_ended` runs once the last one is finished
+    // (recordings closed, pipelines gone).
+    void end_all(const std::string& reason, std::function<void()> all_ended);
     std::size_t active_calls() const { return calls_.size(); }
 
     void on_ready(const std::string& name) override;
@@ -46,6 +48,7 @@ private:
     MediaWishes wishes_;
     CallOptions options_;
     std::map<std::string, std::shared_ptr<Call>> calls_;  // by caller name
+    std::function<void()> all_ended_;
 };
 
 }  // namespace mp::peer

@@ -174,6 +174,102 @@ TEST_F(Peers, FiftyCallsInARowLeaveNoFileDescriptorOrThreadBehind) {
         << "threads before " << threads << ", after " << bot_->threads();
 }
 
+// What gst-discoverer-1.0 says of a recording.
+struct Discovered {
+    bool ok = false;
+    double seconds = -1;
+    std::string text;
+};
+
+Discovered discover(const std::string& path) {
+    Discovered d;
+    d.ok = mp::test::run_command({"gst-discoverer-1.0", path}, &d.text);
+    std::smatch m;
+    if (std::regex_search(d.text, m, std::regex(R"(Duration: (\d+):(\d+):(\d+\.\d+))")))
+        d.seconds = std::stoi(m[1]) * 3600 + std::stoi(m[2]) * 60 + std::stod(m[3]);
+    return d;
+}
+
+// The files in `dir` (recordings are the only ones there).
+std::vector<std::string> files_in(const std::string& dir) {
+    std::vector<std::string> files;
+    GDir* d = g_dir_open(dir.c_str(), 0, nullptr);
+    while (const char* name = d ? g_dir_read_name(d) : nullptr) files.push_back(dir + "/" + name);
+    if (d) g_dir_close(d);
+    return files;
+}
+
+class PeersRecording : public Peers {
+protected:
+    PeersRecording() { bot_args_ = {"--record-dir", dir_.path(), "--media-timeout", "2"}; }
+
+    // The one recording, once the bot says it is finalized.
+    Discovered recording(const char* extension) {
+        EXPECT_TRUE(mp::test::pump_until(
+            [&] { return bot_->stderr_text().find("recording finalized") != std::string::npos; },
+            10000))
+            << bot_->stderr_text();
+        auto files = files_in(dir_.path());
+        EXPECT_EQ(files.size(), 1u);
+        if (files.size() != 1) return {};
+        EXPECT_TRUE(g_str_has_suffix(files[0].c_str(), extension)) << files[0];
+        EXPECT_NE(files[0].find("-alice."), std::string::npos) << files[0];
+        return discover(files[0]);
+    }
+
+    mp::test::TempDir dir_;
+};
+
+TEST_F(PeersRecording, HangUpLeavesAPlayableWebmOfTheCallsLength) {
+    expect_echoed(call("alice", {"--duration", "3"}));
+    if (HasFailure()) ADD_FAILURE() << "mediapeer: " << bot_->stderr_text();
+    Discovered d = recording(".webm");
+    EXPECT_TRUE(d.ok) << d.text;
+    EXPECT_NE(d.text.find("VP8"), std::string::npos) << d.text;
+    EXPECT_NE(d.text.find("Opus"), std::string::npos) << d.text;
+    EXPECT_NEAR(d.seconds, 3.0, 1.0) << d.text;
+}
+
+TEST_F(PeersRecording, H264GoesToMatroska) {
+    expect_echoed(call("alice", {"--duration", "3", "--h264"}));
+    Discovered d = recording(".mkv");
+    EXPECT_NE(d.text.find("H.264"), std::string::npos) << d.text;
+    EXPECT_NEAR(d.seconds, 3.0, 1.0) << d.text;
+}
+
+TEST_F(PeersRecording, ACallerKilledMidCallStillLeavesAFinalizedFile) {
+    auto caller = start_call("alice", {"--duration", "60"});
+    ASSERT_TRUE(mp::test::pump_until(
+        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+    gint64 connected = g_get_monotonic_time();
+    ASSERT_TRUE(mp::test::pump_until([&] { return g_get_monotonic_time() - connected > 3 * G_USEC_PER_SEC; }, 5000));
+    caller->stop(SIGKILL, 5000);  // no leave: the media timeout (2 s) ends the call
+    Discovered d = recording(".webm");
+    EXPECT_TRUE(d.ok) << d.text;
+    EXPECT_NEAR(d.seconds, 3.0, 1.0) << d.text;
+}
+
+TEST_F(PeersRecording, SigtermMidCallFinalizesTheRecordingAndExitsZero) {
+    auto caller = start_call("alice", {"--duration", "60"});
+    ASSERT_TRUE(mp::test::pump_until(
+        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+    gint64 connected = g_get_monotonic_time();
+    ASSERT_TRUE(mp::test::pump_until([&] { return g_get_monotonic_time() - connected > 2 * G_USEC_PER_SEC; }, 5000));
+    EXPECT_EQ(bot_->stop(SIGTERM, 5000), 0);
+    Discovered d = recording(".webm");
+    EXPECT_TRUE(d.ok) << d.text;
+    EXPECT_NEAR(d.seconds, 2.0, 1.0) << d.text;
+}
+
+TEST(PeersStartup, AnUnwritableRecordDirIsAClearErrorAtStartUp) {
+    auto bot = Process::start({built_program("mediapeer"), "--record-dir", "/nonexistent/recordings"});
+    ASSERT_TRUE(bot);
+    EXPECT_EQ(bot->wait(10000), 2);
+    EXPECT_NE(bot->stderr_text().find("--record-dir /nonexistent/recordings: not a writable directory"),
+              std::string::npos)
+        << bot->stderr_text();
+}
+
 class PeersWithMediaTimeout : public Peers {
 protected:
     PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }
