@@ -26,17 +26,19 @@ bool supported_encoding(const std::string& kind, const std::string& encoding) {
 }
 
 // H.264 as rtph264pay and Chromium agree on it: packetization-mode 1 and the
-// constrained baseline profile (42xxxx, e.g. Chromium's 42e01f).
+// constrained baseline profile (profile-level-id 42xxxx, e.g. Chromium's
+// 42e01f). GstSdp may have turned profile-level-id into a `profile` field.
 bool usable_h264(const GstStructure* s) {
     const char* mode = gst_structure_get_string(s, "packetization-mode");
-    const char* profile = gst_structure_get_string(s, "profile-level-id");
-    return mode && std::strcmp(mode, "1") == 0 && profile && g_str_has_prefix(profile, "42");
+    if (!mode || std::strcmp(mode, "1") != 0) return false;
+    const char* level_id = gst_structure_get_string(s, "profile-level-id");
+    const char* profile = gst_structure_get_string(s, "profile");
+    if (level_id) return g_str_has_prefix(level_id, "42");
+    return profile && (g_str_equal(profile, "constrained-baseline") || g_str_equal(profile, "baseline"));
 }
 
-// The caps of payload `pt` as webrtcbin and the payloaders want them.
-CapsPtr rtp_caps(const GstSDPMedia* media, int pt) {
-    CapsPtr caps(gst_sdp_media_get_caps_from_media(media, pt));
-    if (!caps) return caps;
+// The offer's caps of a payload, as webrtcbin and the payloaders want them.
+CapsPtr as_rtp_caps(CapsPtr caps) {
     caps.reset(gst_caps_make_writable(caps.release()));
     GstStructure* s = gst_caps_get_structure(caps.get(), 0);
     gst_structure_set_name(s, "application/x-rtp");  // GstSdp says application/x-unknown
@@ -56,7 +58,7 @@ std::vector<Candidate> usable_payloads(const GstSDPMedia* media, const std::stri
     std::vector<Candidate> usable;
     for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
         int pt = std::atoi(gst_sdp_media_get_format(media, i));
-        CapsPtr caps = rtp_caps(media, pt);
+        CapsPtr caps(gst_sdp_media_get_caps_from_media(media, pt));
         if (!caps) continue;
         const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
         const char* name = gst_structure_get_string(s, "encoding-name");
@@ -65,6 +67,7 @@ std::vector<Candidate> usable_payloads(const GstSDPMedia* media, const std::stri
         if (offered.find(" " + encoding) == std::string::npos) offered += " " + encoding;
         if (!supported_encoding(kind, encoding)) continue;
         if (encoding == "H264" && !usable_h264(s)) continue;
+        caps = as_rtp_caps(std::move(caps));
         usable.push_back({pt, encoding, std::move(caps)});
     }
     return usable;

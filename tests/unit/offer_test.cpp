@@ -1,0 +1,89 @@
+// What the server peer answers an offer with: codec choice, directions,
+// refusals. SDP written as Chromium writes it.
+#include "peer/offer.hpp"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+using namespace mp::peer;
+
+namespace {
+
+std::string sdp(const std::string& media) {
+    return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" + media;
+}
+
+const std::string kVideoVp9H264 =
+    "m=video 9 UDP/TLS/RTP/SAVPF 98 100 102 127\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n"
+    "a=rtpmap:98 VP9/90000\r\n"
+    "a=rtpmap:100 H264/90000\r\na=fmtp:100 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032\r\n"
+    "a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f\r\n"
+    "a=rtpmap:127 H264/90000\r\na=fmtp:127 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+const std::string kVideoVp8First =
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 127\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:127 H264/90000\r\na=fmtp:127 packetization-mode=1;profile-level-id=42e01f\r\n";
+const std::string kAudioBundleOnly =
+    "m=audio 0 UDP/TLS/RTP/SAVPF 111 9\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=bundle-only\r\na=recvonly\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n";
+
+OfferPlan plan(const std::string& text, MediaWishes wishes = {}) {
+    auto message = parse_sdp(text);
+    EXPECT_TRUE(message.ok()) << message.error();
+    auto p = plan_answer(message->get(), wishes);
+    EXPECT_TRUE(p.ok()) << p.error();
+    return p.ok() ? *p : OfferPlan{};
+}
+
+class Offers : public testing::Test {
+protected:
+    static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+};
+
+}  // namespace
+
+TEST_F(Offers, H264OnlyConstrainedBaselineWithPacketizationMode1) {
+    OfferPlan p = plan(sdp(kVideoVp9H264));
+    ASSERT_EQ(p.lines.size(), 1u);
+    EXPECT_EQ(p.lines[0].encoding, "H264");
+    EXPECT_EQ(p.lines[0].payload_type, 127);
+    EXPECT_EQ(p.lines[0].rtp_caps.find("application/x-rtp"), 0u) << p.lines[0].rtp_caps;
+    EXPECT_EQ(p.lines[0].rtp_caps.find("profile="), std::string::npos) << p.lines[0].rtp_caps;
+    EXPECT_TRUE(p.lines[0].we_send && p.lines[0].we_receive);
+}
+
+TEST_F(Offers, TheOffersOrderDecidesUnlessH264IsPreferred) {
+    EXPECT_EQ(plan(sdp(kVideoVp8First)).lines[0].encoding, "VP8");
+    EXPECT_EQ(plan(sdp(kVideoVp8First), MediaWishes{true, true, true}).lines[0].encoding, "H264");
+}
+
+TEST_F(Offers, DirectionsFollowWhatTheOfferAllows) {
+    OfferPlan p = plan(sdp(kVideoVp8First + kAudioBundleOnly));
+    ASSERT_EQ(p.lines.size(), 2u);
+    // The caller only sends video: we only receive it.
+    EXPECT_FALSE(p.lines[0].we_send);
+    EXPECT_TRUE(p.lines[0].we_receive);
+    // The caller only receives audio (a bundle-only line, port 0): we only send it.
+    EXPECT_EQ(p.lines[1].encoding, "OPUS");
+    EXPECT_TRUE(p.lines[1].we_send);
+    EXPECT_FALSE(p.lines[1].we_receive);
+    // A behaviour that only sends never receives.
+    EXPECT_FALSE(plan(sdp(kVideoVp9H264), MediaWishes{true, false, false}).lines[0].we_receive);
+}
+
+TEST_F(Offers, NoSupportedCodecIsRefusedNamingWhatWasOffered) {
+    auto message = parse_sdp(sdp("m=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+                                 "a=rtpmap:98 VP9/90000\r\n"
+                                 "m=audio 9 UDP/TLS/RTP/SAVPF 9\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+                                 "a=rtpmap:9 G722/8000\r\n"));
+    ASSERT_TRUE(message.ok());
+    auto p = plan_answer(message->get(), {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_NE(p.error().find("VP9"), std::string::npos) << p.error();
+    EXPECT_NE(p.error().find("G722"), std::string::npos) << p.error();
+}
+
+TEST_F(Offers, GarbageIsNotSdp) {
+    EXPECT_FALSE(parse_sdp("this is not SDP").ok());
+    EXPECT_FALSE(parse_sdp("v=0\r\n").ok());  // no m= line
+}
