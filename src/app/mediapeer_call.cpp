@@ -13,34 +13,6 @@
 
 namespace {
 
-using mp::media::MediaLine;
-
-MediaLine offered_line(unsigned index, const char* kind, const char* encoding, int pt,
-                       const char* caps) {
-    MediaLine line;
-    line.index = index;
-    line.kind = kind;
-    line.encoding = encoding;
-    line.payload_type = pt;
-    line.rtp_caps = caps;
-    line.we_send = line.we_receive = true;
-    return line;
-}
-
-std::vector<MediaLine> offered_lines(bool h264) {
-    MediaLine video = h264 ? offered_line(0, "video", "H264", 102,
-                                          "application/x-rtp,media=video,encoding-name=H264,"
-                                          "payload=102,clock-rate=90000,packetization-mode=(string)1,"
-                                          "profile-level-id=(string)42e01f")
-                           : offered_line(0, "video", "VP8", 96,
-                                          "application/x-rtp,media=video,encoding-name=VP8,"
-                                          "payload=96,clock-rate=90000");
-    MediaLine audio = offered_line(1, "audio", "OPUS", 111,
-                                   "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,"
-                                   "clock-rate=48000,encoding-params=(string)2");
-    return {video, audio};
-}
-
 // The caller: a signaller's events drive one offering call.
 class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
 public:
@@ -56,7 +28,7 @@ public:
         call_ = std::make_shared<mp::peer::Call>(callee_, signaller_,
                                                  mp::media::make_test_source(counts_), options_, *this);
         offer_sent_us_ = g_get_monotonic_time();
-        call_->make_offer(offered_lines(h264_), true);
+        call_->make_offer(mp::peer::caller_lines(h264_), true);
         watch_ = mp::attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
                                        self->watch();
                                        return G_SOURCE_CONTINUE;

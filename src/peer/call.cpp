@@ -213,7 +213,7 @@ void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wish
               behaviour_->name().c_str());
     set_remote(GST_WEBRTC_SDP_TYPE_OFFER, offer.sdp, [this] {
         configure_transceivers();
-        create_answer();
+        create_description("answer");
     });
 }
 
@@ -259,16 +259,18 @@ void Call::set_remote(GstWebRTCSDPType type, const std::string& text, std::funct
     gst_promise_unref(promise);
 }
 
-void Call::create_answer() {
+// `kind`: "offer" or "answer"; once made, it is set as local and sent.
+void Call::create_description(const char* kind) {
     GstPromise* promise = promise_on_main(
-        *handle_, "creating the answer", [](Call& c, const GstStructure* reply) {
-            GstWebRTCSessionDescription* answer = nullptr;
-            gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-            SessionDescriptionPtr owned(answer);
-            if (!answer) return c.end("webrtcbin made no answer", true);
-            c.set_local_and_send(answer);
+        *handle_, std::string("creating the ") + kind,
+        [kind](Call& c, const GstStructure* reply) {
+            GstWebRTCSessionDescription* made = nullptr;
+            if (reply) gst_structure_get(reply, kind, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &made, nullptr);
+            SessionDescriptionPtr owned(made);
+            if (!made) return c.end(std::string("webrtcbin made no ") + kind, true);
+            c.set_local_and_send(made);
         });
-    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+    g_signal_emit_by_name(webrtc_, (std::string("create-") + kind).c_str(), nullptr, promise);
     gst_promise_unref(promise);
 }
 
@@ -295,20 +297,7 @@ void Call::make_offer(const Lines& lines, bool data_channel) {
         channel_ = adopt_ref(channel);
         if (channel_) listen_to_channel(channel, handle_.get());
     }
-    create_offer();
-}
-
-void Call::create_offer() {
-    GstPromise* promise = promise_on_main(
-        *handle_, "creating the offer", [](Call& c, const GstStructure* reply) {
-            GstWebRTCSessionDescription* offer = nullptr;
-            gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
-            SessionDescriptionPtr owned(offer);
-            if (!offer) return c.end("webrtcbin made no offer", true);
-            c.set_local_and_send(offer);
-        });
-    g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
-    gst_promise_unref(promise);
+    create_description("offer");
 }
 
 void Call::accept_answer(const SessionDescription& answer) {

@@ -78,8 +78,7 @@ private:
     void set_remote(GstWebRTCSDPType type, const std::string& sdp,
                     std::function<void()> then);
     void configure_transceivers();
-    void create_answer();
-    void create_offer();
+    void create_description(const char* kind);
     void set_local_and_send(GstWebRTCSessionDescription* description);
     void flush_pending_candidates();
     void on_local_candidate(unsigned mline, const std::string& candidate);

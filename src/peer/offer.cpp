@@ -129,4 +129,35 @@ Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const Med
     return plan;
 }
 
+namespace {
+
+media::MediaLine sendrecv_line(unsigned index, const char* kind, const char* encoding, int pt,
+                               const char* caps) {
+    media::MediaLine line;
+    line.index = index;
+    line.kind = kind;
+    line.encoding = encoding;
+    line.payload_type = pt;
+    line.rtp_caps = caps;
+    line.we_send = line.we_receive = true;
+    return line;
+}
+
+}  // namespace
+
+std::vector<media::MediaLine> caller_lines(bool h264) {
+    media::MediaLine video =
+        h264 ? sendrecv_line(0, "video", "H264", 102,
+                             "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                             "clock-rate=90000,packetization-mode=(string)1,"
+                             "profile-level-id=(string)42e01f")
+             : sendrecv_line(0, "video", "VP8", 96,
+                             "application/x-rtp,media=video,encoding-name=VP8,payload=96,"
+                             "clock-rate=90000");
+    media::MediaLine audio = sendrecv_line(1, "audio", "OPUS", 111,
+                                           "application/x-rtp,media=audio,encoding-name=OPUS,"
+                                           "payload=111,clock-rate=48000,encoding-params=(string)2");
+    return {video, audio};
+}
+
 }  // namespace mp::peer

@@ -28,6 +28,10 @@ struct MediaWishes {
 // Refused with the reason when the offer has no codec we support at all.
 Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes);
 
+// What the native caller offers: video (VP8, or H.264 constrained baseline)
+// on m-line 0 and Opus on m-line 1, both ways.
+std::vector<media::MediaLine> caller_lines(bool h264);
+
 // Parses SDP text; the error names what is wrong.
 Result<SdpMessagePtr, std::string> parse_sdp(const std::string& text);
 

@@ -13,7 +13,6 @@
 #include <map>
 
 using namespace mp::peer;
-using mp::media::MediaLine;
 
 namespace {
 
@@ -108,25 +107,6 @@ private:
     LinkedSignaller& signaller_;
 };
 
-MediaLine line(unsigned index, const char* kind, const char* encoding, int pt, const char* caps) {
-    MediaLine l;
-    l.index = index;
-    l.kind = kind;
-    l.encoding = encoding;
-    l.payload_type = pt;
-    l.rtp_caps = caps;
-    l.we_send = l.we_receive = true;
-    return l;
-}
-
-const char* kVp8 = "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000";
-const char* kH264 =
-    "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
-    "packetization-mode=(string)1,profile-level-id=(string)42e01f";
-const char* kOpus =
-    "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,"
-    "encoding-params=(string)2";
-
 // Names of every decoder and encoder anywhere in `pipeline`.
 std::string codecs_in(GstElement* pipeline) {
     std::string found;
@@ -155,13 +135,11 @@ protected:
         bot_signaller_.link(caller_signaller_);
     }
 
-    void call_with(const char* video_encoding, const char* video_caps, int video_pt) {
+    void call_with(bool h264) {
         caller_.call = std::make_shared<Call>("server", caller_signaller_,
                                               mp::media::make_test_source(received_), loopback(),
                                               caller_);
-        caller_.call->make_offer({line(0, "video", video_encoding, video_pt, video_caps),
-                                  line(1, "audio", "OPUS", 111, kOpus)},
-                                 false);
+        caller_.call->make_offer(caller_lines(h264), false);
     }
 
     LinkedSignaller caller_signaller_, bot_signaller_;
@@ -172,7 +150,7 @@ protected:
 }  // namespace
 
 TEST_F(CallEcho, Vp8AndOpusComeBack) {
-    call_with("VP8", kVp8, 96);
+    call_with(false);
     ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
         << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
         << " / " << bot_.ended;
@@ -184,7 +162,7 @@ TEST_F(CallEcho, Vp8AndOpusComeBack) {
 }
 
 TEST_F(CallEcho, H264ComesBack) {
-    call_with("H264", kH264, 102);
+    call_with(true);
     ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
         << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
         << " / " << bot_.ended;
@@ -193,7 +171,7 @@ TEST_F(CallEcho, H264ComesBack) {
 }
 
 TEST_F(CallEcho, EchoPipelineHasNoDecoderOrEncoder) {
-    call_with("VP8", kVp8, 96);
+    call_with(false);
     ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
     EXPECT_EQ(codecs_in(bot_.call->pipeline()), "");
     // The check itself works: the caller's pipeline encodes.

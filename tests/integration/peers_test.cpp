@@ -203,6 +203,18 @@ class PeersRecording : public Peers {
 protected:
     PeersRecording() { bot_args_ = {"--record-dir", dir_.path(), "--media-timeout", "2"}; }
 
+    // Starts a long call and returns it once it has run `seconds` after ICE connected.
+    std::unique_ptr<Process> call_running_for(int seconds) {
+        auto caller = start_call("alice", {"--duration", "60"});
+        EXPECT_TRUE(mp::test::pump_until(
+            [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+        gint64 connected = g_get_monotonic_time();
+        mp::test::pump_until(
+            [&] { return g_get_monotonic_time() - connected > seconds * G_USEC_PER_SEC; },
+            seconds * 1000 + 1000);
+        return caller;
+    }
+
     // The one recording, once the bot says it is finalized.
     Discovered recording(const char* extension) {
         EXPECT_TRUE(mp::test::pump_until(
@@ -238,11 +250,8 @@ TEST_F(PeersRecording, H264GoesToMatroska) {
 }
 
 TEST_F(PeersRecording, ACallerKilledMidCallStillLeavesAFinalizedFile) {
-    auto caller = start_call("alice", {"--duration", "60"});
-    ASSERT_TRUE(mp::test::pump_until(
-        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
-    gint64 connected = g_get_monotonic_time();
-    ASSERT_TRUE(mp::test::pump_until([&] { return g_get_monotonic_time() - connected > 3 * G_USEC_PER_SEC; }, 5000));
+    auto caller = call_running_for(3);
+    ASSERT_TRUE(caller);
     caller->stop(SIGKILL, 5000);  // no leave: the media timeout (2 s) ends the call
     Discovered d = recording(".webm");
     EXPECT_TRUE(d.ok) << d.text;
@@ -250,11 +259,8 @@ TEST_F(PeersRecording, ACallerKilledMidCallStillLeavesAFinalizedFile) {
 }
 
 TEST_F(PeersRecording, SigtermMidCallFinalizesTheRecordingAndExitsZero) {
-    auto caller = start_call("alice", {"--duration", "60"});
-    ASSERT_TRUE(mp::test::pump_until(
-        [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
-    gint64 connected = g_get_monotonic_time();
-    ASSERT_TRUE(mp::test::pump_until([&] { return g_get_monotonic_time() - connected > 2 * G_USEC_PER_SEC; }, 5000));
+    auto caller = call_running_for(2);
+    ASSERT_TRUE(caller);
     EXPECT_EQ(bot_->stop(SIGTERM, 5000), 0);
     Discovered d = recording(".webm");
     EXPECT_TRUE(d.ok) << d.text;
