@@ -177,13 +177,31 @@ TEST_F(Peers, FiftyCallsInARowLeaveNoFileDescriptorOrThreadBehind) {
 // What gst-discoverer-1.0 says of a recording.
 struct Discovered {
     bool ok = false;
+    bool finalized = false;
     double seconds = -1;
     std::string text;
 };
 
+// Matroska's Cues element (ID 1C 53 BB 6B) is written when the muxer
+// finishes: a file without it was cut off, however well players cope. The
+// same four bytes also stand in the SeekHead at the start, as a SeekID
+// (53 AB 84 before them); those do not count.
+bool finalized_matroska(const std::string& path) {
+    char* contents = nullptr;
+    gsize size = 0;
+    if (!g_file_get_contents(path.c_str(), &contents, &size, nullptr)) return false;
+    mp::GCharPtr owned(contents);
+    std::string_view file(contents, size);
+    const std::string_view cues("\x1c\x53\xbb\x6b", 4), seek_id("\x53\xab\x84", 3);
+    for (auto at = file.find(cues); at != std::string_view::npos; at = file.find(cues, at + 1))
+        if (at < 3 || file.substr(at - 3, 3) != seek_id) return true;
+    return false;
+}
+
 Discovered discover(const std::string& path) {
     Discovered d;
     d.ok = mp::test::run_command({"gst-discoverer-1.0", path}, &d.text);
+    d.finalized = finalized_matroska(path);
     std::smatch m;
     if (std::regex_search(d.text, m, std::regex(R"(Duration: (\d+):(\d+):(\d+\.\d+))")))
         d.seconds = std::stoi(m[1]) * 3600 + std::stoi(m[2]) * 60 + std::stod(m[3]);
@@ -226,7 +244,9 @@ protected:
         if (files.size() != 1) return {};
         EXPECT_TRUE(g_str_has_suffix(files[0].c_str(), extension)) << files[0];
         EXPECT_NE(files[0].find("-alice."), std::string::npos) << files[0];
-        return discover(files[0]);
+        Discovered d = discover(files[0]);
+        EXPECT_TRUE(d.finalized) << files[0] << " has no Cues: the muxer never finished";
+        return d;
     }
 
     mp::test::TempDir dir_;
