@@ -5,6 +5,10 @@
 
 namespace mp::peer {
 
+namespace {
+constexpr std::size_t kMaxEarlyCandidates = 64;  // per caller; a browser gathers a dozen or so
+}
+
 CallManager::CallManager(Signaller& signaller, BehaviourFactory make_behaviour, MediaWishes wishes,
                          CallOptions options)
     : signaller_(signaller),
@@ -31,6 +35,9 @@ void CallManager::on_offer(const std::string& peer, const SessionDescription& of
     auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(peer), options_, *this);
     calls_[peer] = call;
     call->accept_offer(offer, wishes_);
+    auto early = early_candidates_.extract(peer);
+    if (!early.empty() && !call->ended())
+        for (const auto& candidate : early.mapped()) call->add_remote_candidate(candidate);
 }
 
 void CallManager::on_answer(const std::string& peer, const SessionDescription&) {
@@ -38,13 +45,16 @@ void CallManager::on_answer(const std::string& peer, const SessionDescription&) 
 }
 
 void CallManager::on_candidate(const std::string& peer, const IceCandidate& candidate) {
-    if (auto call = find(peer))
-        call->add_remote_candidate(candidate);
+    if (auto call = find(peer)) return call->add_remote_candidate(candidate);
+    auto& early = early_candidates_[peer];
+    if (early.size() < kMaxEarlyCandidates)
+        early.push_back(candidate);
     else
         g_message("[call %s] ignored a candidate: no call with %s", peer.c_str(), peer.c_str());
 }
 
 void CallManager::on_leave(const std::string& peer, const std::optional<std::string>& reason) {
+    early_candidates_.erase(peer);
     if (auto call = find(peer)) call->end("the caller left" + (reason ? " (" + *reason + ")" : ""), false);
 }
 

@@ -48,6 +48,9 @@ private:
     MediaWishes wishes_;
     CallOptions options_;
     std::map<std::string, std::shared_ptr<Call>> calls_;  // by caller name
+    // Candidates that came before their caller's offer (a signaling path may
+    // reorder), handed to the call the offer starts.
+    std::map<std::string, std::vector<IceCandidate>> early_candidates_;
     std::function<void()> all_ended_;
 };
 

@@ -2,6 +2,7 @@
 // a caller sending a test pattern and a tone, an answerer echoing them.
 // ICE uses 127.0.0.1 only.
 #include "media/echo.hpp"
+#include "peer/call_manager.hpp"
 #include "media/test_source.hpp"
 #include "peer/call.hpp"
 #include "support/pump.hpp"
@@ -25,6 +26,10 @@ public:
 
     void start(SignallerEvents& events) override { events_ = &events; }
     void send_sdp(const std::string&, const SessionDescription& d) override {
+        if (d.type == "offer" && hold_offer_for_candidates > 0) {
+            held_offer_ = d;  // sent once that many candidates went ahead of it
+            return;
+        }
         deliver([d, from = name_](SignallerEvents& e) {
             if (d.type == "offer")
                 e.on_offer(from, d);
@@ -34,7 +39,13 @@ public:
     }
     void send_candidate(const std::string&, const IceCandidate& c) override {
         ++candidates_sent;
+        if (drop_candidates || (hold_offer_for_candidates < 0)) return;
         deliver([c, from = name_](SignallerEvents& e) { e.on_candidate(from, c); });
+        if (held_offer_ && candidates_sent >= hold_offer_for_candidates) {
+            hold_offer_for_candidates = -1;  // later candidates are lost
+            auto offer = *std::exchange(held_offer_, std::nullopt);
+            deliver([offer, from = name_](SignallerEvents& e) { e.on_offer(from, offer); });
+        }
     }
     void hang_up(const std::string&, const std::optional<std::string>& reason) override {
         deliver([reason, from = name_](SignallerEvents& e) { e.on_leave(from, reason); });
@@ -42,8 +53,12 @@ public:
     void stop() override {}
 
     int candidates_sent = 0;
+    // > 0: the offer goes after this many candidates, and later ones are lost.
+    int hold_offer_for_candidates = 0;
+    bool drop_candidates = false;       // this side's candidates never arrive
 
 private:
+    std::optional<SessionDescription> held_offer_;
     void deliver(std::function<void(SignallerEvents&)> event) {
         LinkedSignaller* to = other_;
         auto* boxed = new std::function<void()>([to, event, alive = alive_] {
@@ -177,4 +192,26 @@ TEST_F(CallEcho, EchoPipelineHasNoDecoderOrEncoder) {
     // The check itself works: the caller's pipeline encodes.
     EXPECT_NE(codecs_in(caller_.call->pipeline()).find("vp8enc"), std::string::npos);
     caller_.call->end("done", true);
+}
+
+// Only the caller's first candidate arrives, before its offer; the bot's
+// never arrive. The call connects only if the bot uses that early one.
+TEST_F(CallEcho, CandidatesThatArriveBeforeTheOfferAreUsed) {
+    LinkedSignaller caller_signaller("alice"), bot_signaller("server");
+    caller_signaller.link(bot_signaller);
+    bot_signaller.link(caller_signaller);
+    caller_signaller.hold_offer_for_candidates = 1;
+    bot_signaller.drop_candidates = true;
+    CallManager bot(bot_signaller, [](const std::string&) { return mp::media::make_echo(); },
+                    MediaWishes{}, loopback());
+    bot_signaller.start(bot);
+    Side caller("alice", caller_signaller);
+    caller.call = std::make_shared<Call>("server", caller_signaller,
+                                         mp::media::make_test_source(received_), loopback(), caller);
+    caller.call->make_offer(caller_lines(false), false);
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000))
+        << "ended: " << caller.ended;
+    EXPECT_GE(caller_signaller.candidates_sent, 1);
+    caller.call->end("done", true);
+    bot.end_all("done", [] {});
 }
