@@ -13,10 +13,34 @@
 
 namespace {
 
+// Passes everything on, noting when the offer actually leaves: set-up times
+// count from there, not from building the pipeline.
+class OfferClock final : public mp::peer::Signaller {
+public:
+    explicit OfferClock(mp::peer::Signaller& inner) : inner_(inner) {}
+    gint64 offer_sent_us = 0;
+
+    void start(mp::peer::SignallerEvents& events) override { inner_.start(events); }
+    void send_sdp(const std::string& peer, const mp::peer::SessionDescription& d) override {
+        if (d.type == "offer" && !offer_sent_us) offer_sent_us = g_get_monotonic_time();
+        inner_.send_sdp(peer, d);
+    }
+    void send_candidate(const std::string& peer, const mp::peer::IceCandidate& c) override {
+        inner_.send_candidate(peer, c);
+    }
+    void hang_up(const std::string& peer, const std::optional<std::string>& reason) override {
+        inner_.hang_up(peer, reason);
+    }
+    void stop() override { inner_.stop(); }
+
+private:
+    mp::peer::Signaller& inner_;
+};
+
 // The caller: a signaller's events drive one offering call.
 class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
 public:
-    Caller(mp::peer::Signaller& signaller, std::string callee, bool h264, unsigned duration_s,
+    Caller(OfferClock& signaller, std::string callee, bool h264, unsigned duration_s,
            mp::peer::CallOptions options, std::vector<std::string> chat)
         : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
           options_(std::move(options)), chat_(std::move(chat)) {}
@@ -27,7 +51,6 @@ public:
     void on_ready(const std::string&) override {
         call_ = std::make_shared<mp::peer::Call>(callee_, signaller_,
                                                  mp::media::make_test_source(counts_), options_, *this);
-        offer_sent_us_ = g_get_monotonic_time();
         call_->make_offer(mp::peer::caller_lines(h264_), true);
         watch_ = mp::attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
                                        self->watch();
@@ -88,7 +111,9 @@ private:
         g_main_loop_quit(loop.get());
     }
 
-    double ms_since_offer(gint64 at) const { return at ? (at - offer_sent_us_) / 1000.0 : -1; }
+    double ms_since_offer(gint64 at) const {
+        return at && signaller_.offer_sent_us ? (at - signaller_.offer_sent_us) / 1000.0 : -1;
+    }
 
     void report(const std::string& reason) {
         std::printf("call ended: %s\n", reason.c_str());
@@ -108,7 +133,7 @@ private:
         std::fflush(stdout);
     }
 
-    mp::peer::Signaller& signaller_;
+    OfferClock& signaller_;
     std::string callee_;
     bool h264_;
     unsigned duration_s_;
@@ -117,7 +142,7 @@ private:
     std::shared_ptr<mp::media::MediaCounts> counts_ = std::make_shared<mp::media::MediaCounts>();
     std::shared_ptr<mp::peer::Call> call_;
     mp::GSourcePtr watch_;
-    gint64 offer_sent_us_ = 0, answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
+    gint64 answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
     bool ended_by_us_ = false;
 };
 
@@ -159,9 +184,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
         return 2;
     }
-    Caller caller(**signaller, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call(),
+    OfferClock clock(**signaller);
+    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call(),
                   chat_lines);
-    (*signaller)->start(caller);
+    clock.start(caller);
     g_main_loop_run(caller.loop.get());
     return caller.exit_code;
 }
