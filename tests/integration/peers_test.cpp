@@ -307,6 +307,7 @@ TEST_F(PeersWithMediaTimeout, ACallerThatFreezesIsEndedAndTheBotServesTheNextCal
     ASSERT_TRUE(mp::test::pump_until(
         [&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
     caller->stop(SIGSTOP, 0);  // alive, connected, silent
+    ASSERT_TRUE(mp::test::pump_until([&] { return caller->stopped(); }));
     EXPECT_TRUE(mp::test::pump_until(
         [&] { return bot_->stderr_text().find("ended: no media for 2 s") != std::string::npos; },
         10000))

@@ -222,6 +222,19 @@ private:
     std::string url_;
 };
 
+// A signaller (not started) made from `o`, or nullptr after a test failure.
+std::unique_ptr<WsSignaller> make_signaller(const WsSignallerOptions& o) {
+    auto created = WsSignaller::create(o);
+    EXPECT_TRUE(created.ok()) << created.error();
+    return created.ok() ? std::move(created.value()) : nullptr;
+}
+
+WsSignallerOptions options_for(const std::string& url) {
+    WsSignallerOptions o;
+    o.url = url;
+    return o;
+}
+
 class WsSignallerTest : public testing::Test {
 protected:
     void SetUp() override { start_server(); }
@@ -238,11 +251,7 @@ protected:
         o.connect_timeout_s = 5;
         return o;
     }
-    static std::unique_ptr<WsSignaller> make(const WsSignallerOptions& o) {
-        auto created = WsSignaller::create(o);
-        EXPECT_TRUE(created.ok()) << created.error();
-        return created.ok() ? std::move(created.value()) : nullptr;
-    }
+    static std::unique_ptr<WsSignaller> make(const WsSignallerOptions& o) { return make_signaller(o); }
     // Started and logged in (the first event is on_ready), or nullptr.
     std::unique_ptr<WsSignaller> ready(const WsSignallerOptions& o) {
         auto signaller = make(o);
@@ -328,6 +337,7 @@ TEST_F(WsSignallerTest, UnreachableUrlFailsNamingTheUrl) {
 
 TEST_F(WsSignallerTest, ServerThatNeverAnswersTheHandshakeTimesOut) {
     server_->stop(SIGSTOP, 0);  // frozen: the kernel still accepts, nothing answers
+    ASSERT_TRUE(pump_until([&] { return server_->stopped(); }));
     auto o = options();
     o.connect_timeout_s = 1;
     auto signaller = make(o);
@@ -515,6 +525,7 @@ TEST_F(WsSignallerTest, ServerThatStopsAnsweringPingsIsAFailure) {
     auto signaller = ready(o);
     ASSERT_TRUE(signaller);
     server_->stop(SIGSTOP, 0);  // frozen, not gone: the TCP connection stays up
+    ASSERT_TRUE(pump_until([&] { return server_->stopped(); }));
     ASSERT_TRUE(events_.wait_for(2, 10000));
     EXPECT_EQ(events_.log.back(), "failed");
     EXPECT_THAT(events_.failed[0], HasSubstr("did not answer keepalive pings"));
@@ -604,12 +615,9 @@ TEST(WsSignallerCreate, BadOptionsAndCaFilesAreClearErrors) {
 TEST(WsSignallerWire, SendsObjectPayloadsAndClosesWith1000) {
     RawServer raw;
     ASSERT_FALSE(raw.url().empty());
-    WsSignallerOptions o;
-    o.url = raw.url();
     Recorder events;
-    auto created = WsSignaller::create(o);
-    ASSERT_TRUE(created.ok()) << created.error();
-    auto signaller = std::move(created.value());
+    auto signaller = make_signaller(options_for(raw.url()));
+    ASSERT_TRUE(signaller);
     signaller->send_sdp("alice", {"offer", kSdp});  // before start: dropped
     signaller->start(events);
     signaller->hang_up("alice", std::nullopt);  // before ready: dropped
@@ -641,12 +649,10 @@ TEST(WsSignallerWire, SendsObjectPayloadsAndClosesWith1000) {
 TEST(WsSignallerWire, ReadsObjectPayloadsAndSkipsFramesThatDoNotParse) {
     RawServer raw;
     ASSERT_FALSE(raw.url().empty());
-    WsSignallerOptions o;
-    o.url = raw.url();
     Recorder events;
-    auto created = WsSignaller::create(o);
-    ASSERT_TRUE(created.ok()) << created.error();
-    created.value()->start(events);
+    auto signaller = make_signaller(options_for(raw.url()));
+    ASSERT_TRUE(signaller);
+    signaller->start(events);
     ASSERT_TRUE(raw.accept_login("server"));
     raw.send("not json");
     raw.send(R"({"type":"offer","offer":{"type":"offer","sdp":"v=0"}})");  // no name

@@ -114,6 +114,14 @@ int Process::stop(int signal, int timeout_ms) {
     return wait(timeout_ms);
 }
 
+bool Process::stopped() const {
+    std::string stat = slurp(std::string("/proc/") + g_subprocess_get_identifier(process_.get()) +
+                             "/stat");
+    auto end_of_name = stat.rfind(')');  // "PID (name) STATE ..."
+    return end_of_name != std::string::npos && end_of_name + 2 < stat.size() &&
+           stat[end_of_name + 2] == 'T';
+}
+
 int Process::open_fds() const {
     std::string dir = std::string("/proc/") + g_subprocess_get_identifier(process_.get()) + "/fd";
     GDir* fds = g_dir_open(dir.c_str(), 0, nullptr);
@@ -150,6 +158,11 @@ TempDir::~TempDir() {
     while (const char* name = dir ? g_dir_read_name(dir) : nullptr) g_remove(file(name).c_str());
     if (dir) g_dir_close(dir);
     g_rmdir(path_.c_str());
+}
+
+std::string built_program(const std::string& name) {
+    const char* build = g_getenv("MEDIAPEER_BUILD");
+    return std::string(build ? build : "build") + "/src/" + name;
 }
 
 bool run_command(const std::vector<std::string>& argv, std::string* output) {

@@ -28,6 +28,8 @@ public:
     // Sends `signal`, then waits as above.
     int stop(int signal, int timeout_ms = 5000);
 
+    // Stopped by a signal (SIGSTOP), from /proc: a signal takes effect a little later.
+    bool stopped() const;
     // Open file descriptors and threads now, from /proc (for leak checks).
     int open_fds() const;
     int threads() const;
@@ -56,6 +58,9 @@ public:
 private:
     std::string path_;
 };
+
+// The path of a program built by this project: $MEDIAPEER_BUILD/src/NAME.
+std::string built_program(const std::string& name);
 
 // Runs a command to completion; true when it exits 0.
 bool run_command(const std::vector<std::string>& argv, std::string* output = nullptr);

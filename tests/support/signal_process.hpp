@@ -24,13 +24,11 @@ public:
     // Sends `signal` and waits for the exit; the exit status, or -1 on timeout.
     int stop(int signal = SIGTERM, int timeout_ms = 5000) { return process_->stop(signal, timeout_ms); }
     std::string stderr_text() const { return process_->stderr_text(); }
+    bool stopped() const { return process_->stopped(); }
 
 private:
     std::unique_ptr<Process> process_;
     std::string url_;
 };
-
-// The path of a program built by this project: $MEDIAPEER_BUILD/src/NAME.
-std::string built_program(const std::string& name);
 
 }  // namespace mp::test
