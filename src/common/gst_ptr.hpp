@@ -5,6 +5,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <functional>
 #include <memory>
 
 namespace mp {
@@ -26,5 +27,17 @@ using StructurePtr = std::unique_ptr<GstStructure, FreeWith<GstStructure, free_s
 using SessionDescriptionPtr =
     std::unique_ptr<GstWebRTCSessionDescription,
                     FreeWith<GstWebRTCSessionDescription, gst_webrtc_session_description_free>>;
+
+// Calls `visit` for every element in `bin` and in the bins inside it.
+inline void for_each_element(GstBin* bin, const std::function<void(GstElement*)>& visit) {
+    GstIterator* it = gst_bin_iterate_recurse(bin);
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        visit(GST_ELEMENT(g_value_get_object(&item)));
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+}
 
 }  // namespace mp

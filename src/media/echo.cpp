@@ -6,6 +6,7 @@
 
 #include <gst/video/video.h>
 
+#include <map>
 #include <mutex>
 
 namespace mp::media {

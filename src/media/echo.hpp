@@ -4,7 +4,6 @@
 
 #include "media/media.hpp"
 
-#include <map>
 #include <memory>
 
 namespace mp::media {

@@ -500,17 +500,11 @@ namespace {
 // feedback, an echo looping back in) would block there holding stream locks
 // the rest of the state change waits for. Sinks go to NULL first.
 void stop_sinks_first(GstElement* bin) {
-    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-    GValue item = G_VALUE_INIT;
     std::vector<GRef<GstElement>> sinks;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
+    for_each_element(GST_BIN(bin), [&sinks](GstElement* element) {
         if (GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SINK) && !GST_IS_BIN(element))
             sinks.push_back(GRef<GstElement>::ref(element));
-        g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
+    });
     for (auto& sink : sinks) gst_element_set_state(sink.get(), GST_STATE_NULL);
 }
 

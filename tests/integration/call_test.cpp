@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <map>
 
 using namespace mp::peer;
 
@@ -125,18 +124,13 @@ private:
 // Names of every decoder and encoder anywhere in `pipeline`.
 std::string codecs_in(GstElement* pipeline) {
     std::string found;
-    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
+    mp::for_each_element(GST_BIN(pipeline), [&found](GstElement* element) {
         GstElementFactory* factory = gst_element_get_factory(element);
-        const char* klass = factory ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS) : "";
+        const char* klass =
+            factory ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS) : "";
         if (klass && strstr(klass, "Codec") && (strstr(klass, "Decoder") || strstr(klass, "Encoder")))
             found += std::string(GST_OBJECT_NAME(factory)) + " ";
-        g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
+    });
     return found;
 }
 

@@ -4,11 +4,6 @@
 
 namespace mp::test {
 
-std::string built_program(const std::string& name) {
-    const char* build = g_getenv("MEDIAPEER_BUILD");
-    return std::string(build ? build : "build") + "/src/" + name;
-}
-
 std::unique_ptr<SignalProcess> SignalProcess::start(const std::vector<std::string>& args,
                                                     std::string* error) {
     std::vector<std::string> argv = {built_program("mediapeer-signal"), "--listen", "127.0.0.1:0"};
