@@ -1,11 +1,10 @@
 // mediapeer: the server peer. Logs in to a signaling server (default as
 // `server`) and answers every call with a media behaviour. Prints one line
 // "mediapeer logged in as NAME at URL" once it serves.
+#include "app/media_options.hpp"
 #include "app/peer_options.hpp"
 #include "common/gobj.hpp"
-#include "media/echo.hpp"
 #include "media/record.hpp"
-#include "media/test_source.hpp"
 #include "peer/call_manager.hpp"
 
 #include <glib-unix.h>
@@ -50,21 +49,12 @@ struct Bot {
     mp::GSourcePtr deadline;
 };
 
-using MakeMedia = std::function<std::unique_ptr<mp::media::MediaBehaviour>()>;
-
-MakeMedia behaviour(const std::string& name) {
-    if (name == "echo") return [] { return mp::media::make_echo(); };
-    if (name == "test")
-        return [] { return mp::media::make_test_source(std::make_shared<mp::media::MediaCounts>()); };
-    return nullptr;
-}
-
 // Every behaviour may also record the caller to `record_dir`.
-mp::peer::BehaviourFactory with_recording(MakeMedia make, std::string record_dir) {
-    return [make, record_dir](const std::string& caller) {
-        auto media = make();
-        if (record_dir.empty()) return media;
-        return mp::media::make_recording(std::move(media), mp::media::recording_stem(record_dir, caller));
+mp::peer::BehaviourFactory with_recording(mp::media::TemplateSettings media, std::string record_dir) {
+    return [media, record_dir](const std::string& caller) {
+        auto behaviour = mp::media::make_templated(media);
+        if (record_dir.empty()) return behaviour;
+        return mp::media::make_recording(std::move(behaviour), mp::media::recording_stem(record_dir, caller));
     };
 }
 
@@ -81,19 +71,25 @@ int main(int argc, char** argv) {
     mp::app::PeerFlags flags;
     char* pipeline = nullptr;
     char* record_dir = nullptr;
+    char* play = nullptr;
+    gboolean loop = FALSE;
     auto entries = flags.entries();
-    entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
-                       "Media behaviour: echo (default) or test", "NAME"});
+    entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
+                       "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
+                       "(default echo; play with --play)", "NAME|FILE"});
     entries.push_back({"record-dir", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
                        "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv", "DIR"});
+    entries.push_back({"play", 0, 0, G_OPTION_ARG_FILENAME, &play,
+                       "Stream this WebM/Matroska/MP4 file to every caller", "FILE"});
+    entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop,
+                       "Start the file again at its end (else the call hangs up)", nullptr});
     if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
-    std::string mode = pipeline ? pipeline : "echo";
-    g_free(pipeline);
-    mp::GCharPtr record_dir_owned(record_dir);
+    mp::GCharPtr pipeline_owned(pipeline), record_dir_owned(record_dir), play_owned(play);
     std::string recordings = record_dir ? record_dir : "";
-    auto make = behaviour(mode);
-    if (!make) {
-        std::fprintf(stderr, "mediapeer: unknown --pipeline %s (echo, test)\n", mode.c_str());
+    std::string mode = pipeline ? pipeline : play ? "play" : "echo";
+    auto media = mp::app::load_media(mode, play ? play : "", loop);
+    if (!media) {
+        std::fprintf(stderr, "mediapeer: %s\n", media.error().c_str());
         return 2;
     }
     if (!recordings.empty() && !usable_record_dir(recordings)) {
@@ -108,10 +104,11 @@ int main(int argc, char** argv) {
     Bot bot;
     bot.signaller = std::move(*signaller);
     mp::peer::MediaWishes wishes;
-    wishes.receive = mode == "echo" || !recordings.empty();
-    auto options = flags.call();
+    wishes.send = media->pipeline->sends();
+    wishes.receive = media->pipeline->receives() || !recordings.empty();
+    auto options = flags.call(bot.signaller->options());
     options.answer_chat = true;
-    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(make, recordings),
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings),
                                                         wishes, options);
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {

@@ -1,10 +1,14 @@
 // mediapeer-call: the native caller. Calls a user (a browser or the server
-// peer), sends a test pattern and a tone, counts what comes back, and prints
-// the call's set-up times and its frame counts. Exits non-zero if the call
-// fails or no media arrives.
+// peer), sends a test pattern and a tone or a file, counts what comes back
+// (and may record it), and prints the call's set-up times and its frame
+// counts. Exits non-zero if the call fails or no media arrives.
+#include "app/media_options.hpp"
 #include "app/peer_options.hpp"
 #include "common/gobj.hpp"
-#include "media/test_source.hpp"
+#include "media/record.hpp"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -41,16 +45,21 @@ private:
 class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
 public:
     Caller(OfferClock& signaller, std::string callee, bool h264, unsigned duration_s,
-           mp::peer::CallOptions options, std::vector<std::string> chat)
+           mp::peer::CallOptions options, std::vector<std::string> chat,
+           mp::media::TemplateSettings media, std::string record_to)
         : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
-          options_(std::move(options)), chat_(std::move(chat)) {}
+          options_(std::move(options)), chat_(std::move(chat)), media_(std::move(media)),
+          record_to_(std::move(record_to)) {
+        media_.counts = counts_;
+    }
 
     mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
     int exit_code = 0;
 
     void on_ready(const std::string&) override {
-        call_ = std::make_shared<mp::peer::Call>(callee_, signaller_,
-                                                 mp::media::make_test_source(counts_), options_, *this);
+        auto behaviour = mp::media::make_templated(media_);
+        if (!record_to_.empty()) behaviour = mp::media::make_recording_to(std::move(behaviour), record_to_);
+        call_ = std::make_shared<mp::peer::Call>(callee_, signaller_, std::move(behaviour), options_, *this);
         call_->make_offer(mp::peer::caller_lines(h264_), true);
         watch_ = mp::attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
                                        self->watch();
@@ -71,7 +80,9 @@ public:
         if (call_ && peer == callee_) call_->add_remote_candidate(c);
     }
     void on_leave(const std::string& peer, const std::optional<std::string>& reason) override {
-        if (call_ && peer == callee_) call_->end(peer + " hung up" + (reason ? " (" + *reason + ")" : ""), false);
+        if (!call_ || peer != callee_) return;
+        peer_hung_up_ = true;
+        call_->end(peer + " hung up" + (reason ? " (" + *reason + ")" : ""), false);
     }
     void on_invalid(const std::string& peer, const std::string& why) override {
         if (call_ && peer == callee_) call_->end("unusable frame from " + peer + ": " + why, true);
@@ -81,22 +92,28 @@ public:
     }
     void on_failed(const std::string& why) override { finish(why, 1); }
     void on_ice_connected(const std::string&) override { ice_us_ = g_get_monotonic_time(); }
-    void on_chat_open(const std::string&) override {
-        for (const auto& text : chat_) call_->send_chat(text);
-    }
+    void on_chat_open(const std::string&) override { chat_open_ = true; }
     void on_chat_message(const std::string&, const std::string& text) override {
         std::printf("chat: %s\n", text.c_str());
         std::fflush(stdout);
     }
+    // A call that carried media and ended as calls do (we or they hung up,
+    // the file we sent was over) is a success; anything else is not.
     void on_call_ended(const std::string&, const std::string& reason) override {
         bool media = counts_->video_received.frames > 0 || counts_->audio_received.frames > 0;
-        finish(reason, ended_by_us_ && media ? 0 : 1);
+        bool normal = ended_by_us_ || peer_hung_up_ || reason == mp::media::kFileEnded;
+        finish(reason, normal && media ? 0 : 1);
     }
 
 private:
     void watch() {
         gint64 now = g_get_monotonic_time();
         if (!first_frame_us_ && counts_->video_received.frames > 0) first_frame_us_ = now;
+        // Chat once media flows both ways: a /stats then has something to say.
+        if (chat_open_ && first_frame_us_ && !chat_sent_) {
+            chat_sent_ = true;
+            for (const auto& text : chat_) call_->send_chat(text);
+        }
         if (ice_us_ && now - ice_us_ >= gint64{duration_s_} * G_USEC_PER_SEC) {
             ended_by_us_ = true;
             call_->end("the call lasted " + std::to_string(duration_s_) + " s", true);
@@ -139,14 +156,28 @@ private:
     unsigned duration_s_;
     mp::peer::CallOptions options_;
     std::vector<std::string> chat_;
+    mp::media::TemplateSettings media_;
+    std::string record_to_;
     std::shared_ptr<mp::media::MediaCounts> counts_ = std::make_shared<mp::media::MediaCounts>();
     std::shared_ptr<mp::peer::Call> call_;
     mp::GSourcePtr watch_;
     gint64 answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
     bool ended_by_us_ = false;
+    bool peer_hung_up_ = false;
+    bool chat_open_ = false, chat_sent_ = false;
 };
 
 }  // namespace
+
+// The recording's container must hold the codec, its directory must take it.
+std::string record_target_problem(const std::string& path, bool h264) {
+    bool webm = g_str_has_suffix(path.c_str(), ".webm"), mkv = g_str_has_suffix(path.c_str(), ".mkv");
+    if (!webm && !mkv) return "--record " + path + ": name a .webm or .mkv file";
+    if (webm && h264) return "--record " + path + ": H.264 goes to .mkv, WebM holds VP8";
+    mp::GCharPtr dir(g_path_get_dirname(path.c_str()));
+    if (g_access(dir.get(), W_OK) != 0) return "--record " + path + ": cannot write to " + dir.get();
+    return "";
+}
 
 int main(int argc, char** argv) {
     gst_init(&argc, &argv);
@@ -154,20 +185,26 @@ int main(int argc, char** argv) {
     mp::app::PeerFlags flags;
     char* callee = nullptr;
     char* send = nullptr;
+    char* record = nullptr;
     gint duration = 5;
-    gboolean h264 = FALSE;
+    gboolean h264 = FALSE, loop = FALSE;
     char** chat = nullptr;
     auto entries = flags.entries();
     entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
-    entries.push_back({"send", 0, 0, G_OPTION_ARG_STRING, &send, "What to send: test (default)", "test"});
+    entries.push_back({"send", 0, 0, G_OPTION_ARG_FILENAME, &send,
+                       "What to send: test (pattern and tone, the default) or a WebM/Matroska/MP4 file",
+                       "test|FILE"});
+    entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop, "Send the file again at its end", nullptr});
+    entries.push_back({"record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+                       "Record what the other side sends to FILE (.webm for VP8, .mkv)", "FILE"});
     entries.push_back({"duration", 0, 0, G_OPTION_ARG_INT, &duration,
                        "Hang up this long after ICE connects (default 5)", "SECONDS"});
     entries.push_back({"h264", 0, 0, G_OPTION_ARG_NONE, &h264, "Offer H.264 instead of VP8", nullptr});
     entries.push_back({"chat", 0, 0, G_OPTION_ARG_STRING_ARRAY, &chat,
-                       "Send this on the data channel once it opens (repeatable); replies are printed",
+                       "Send this on the data channel once media arrives (repeatable); replies are printed",
                        "TEXT"});
     if (!mp::app::parse_flags("mediapeer-call", "- call a user", entries, argc, argv)) return 2;
-    mp::GCharPtr callee_owned(callee), send_owned(send);
+    mp::GCharPtr callee_owned(callee), send_owned(send), record_owned(record);
     std::vector<std::string> chat_lines;
     for (char** c = chat; c && *c; ++c) chat_lines.emplace_back(*c);
     g_strfreev(chat);
@@ -175,8 +212,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
         return 2;
     }
-    if (send && std::string(send) != "test") {
-        std::fprintf(stderr, "mediapeer-call: --send %s: only test is supported so far\n", send);
+    std::string what = send ? send : "test";
+    auto media = what == "test" ? mp::app::load_media("test", "", false) : mp::app::load_media("play", what, loop);
+    if (!media) {
+        std::fprintf(stderr, "mediapeer-call: --send: %s\n", media.error().c_str());
+        return 2;
+    }
+    std::string record_to = record ? record : "";
+    if (auto problem = record_to.empty() ? "" : record_target_problem(record_to, h264); !problem.empty()) {
+        std::fprintf(stderr, "mediapeer-call: %s\n", problem.c_str());
         return 2;
     }
     auto signaller = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
@@ -185,8 +229,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     OfferClock clock(**signaller);
-    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call(),
-                  chat_lines);
+    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call((*signaller)->options()),
+                  chat_lines, std::move(*media), record_to);
     clock.start(caller);
     g_main_loop_run(caller.loop.get());
     return caller.exit_code;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "peer/call.hpp"
+#include "peer/ice_servers.hpp"
 #include "peer/ws_signaller.hpp"
 
 #include <glib.h>
@@ -44,7 +45,8 @@ struct PeerFlags {
             {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn, "TURN server (repeatable)",
              "turn://USER:PASSWORD@HOST:PORT"},
             {"media-timeout", 0, 0, G_OPTION_ARG_INT, &media_timeout,
-             "End a call after this long without incoming media (default 10, 0 = never)", "SECONDS"},
+             "End a call after this long without a packet from the other side (default 10, 0 = never; "
+             "a call we only send on hears only reports, 2.5-7.5 s apart)", "SECONDS"},
         };
     }
 
@@ -56,12 +58,25 @@ struct PeerFlags {
         return o;
     }
 
-    peer::CallOptions call() const {
+    // Without --stun or --turn, the ICE servers come from the signaling
+    // server's /config.json (what browsers get); none if it has none.
+    peer::CallOptions call(const peer::WsSignallerOptions& signalling) const {
         peer::CallOptions o;
         for (char** a = ice_addresses; a && *a; ++a) o.ice_addresses.emplace_back(*a);
         if (stun) o.stun_server = stun;
         for (char** t = turn; t && *t; ++t) o.turn_servers.emplace_back(*t);
         o.media_timeout_s = static_cast<unsigned>(std::max(media_timeout, 0));
+        if (!stun && !turn) {
+            auto servers = peer::fetch_ice_servers(signalling.url, signalling.ca_file);
+            if (servers) {
+                o.stun_server = servers->stun;
+                o.turn_servers = servers->turn;
+                g_message("ICE servers from the signaling server: %s STUN, %zu TURN",
+                          o.stun_server.empty() ? "no" : o.stun_server.c_str(), o.turn_servers.size());
+            } else {
+                g_message("no ICE servers (%s): direct connections only", servers.error().c_str());
+            }
+        }
         return o;
     }
 };

@@ -69,6 +69,25 @@ struct GErrorDeleter {
 };
 using GErrorPtr = std::unique_ptr<GError, GErrorDeleter>;
 
+// A GError** out-parameter that frees what it caught:
+// `GErrorSlot error; if (!f(..., error.out())) use(error.message());`
+class GErrorSlot {
+public:
+    GErrorSlot() = default;
+    GErrorSlot(const GErrorSlot&) = delete;
+    GErrorSlot& operator=(const GErrorSlot&) = delete;
+    ~GErrorSlot() { g_clear_error(&raw_); }
+    GError** out() {
+        g_clear_error(&raw_);
+        return &raw_;
+    }
+    explicit operator bool() const { return raw_ != nullptr; }
+    const char* message() const { return raw_ ? raw_->message : "unknown error"; }
+
+private:
+    GError* raw_ = nullptr;
+};
+
 struct GBytesDeleter {
     void operator()(GBytes* b) const { g_bytes_unref(b); }
 };

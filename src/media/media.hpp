@@ -33,12 +33,19 @@ public:
     // Streaming thread: webrtcbin's src pad for `line` appeared; link it now
     // (data is about to flow).
     virtual void on_incoming(GstBin* pipeline, GstPad* pad, const MediaLine& line) = 0;
+    // Main thread, once the call is connected (ICE and DTLS): what is sent
+    // from now on reaches the other side.
+    virtual void on_connected(GstBin*) {}
     // Main thread, as the call ends and before its pipeline stops: finish
     // what must be (a recording's last bytes), then call `done` on the main
     // context.
     virtual void finish(std::function<void()> done) { done(); }
     // A short name for logs ("echo").
     virtual std::string name() const = 0;
+
+    // Set by the call before setup: the behaviour ends its call with it
+    // (from any thread), e.g. when the file it plays is over.
+    std::function<void(const std::string& reason)> end_call;
 };
 
 }  // namespace mp::media

@@ -21,17 +21,18 @@ constexpr guint kFinishTimeoutMs = 3000;
 
 class Recording final : public MediaBehaviour {
 public:
-    Recording(std::unique_ptr<MediaBehaviour> inner, std::string stem)
-        : inner_(std::move(inner)), stem_(std::move(stem)) {}
+    Recording(std::unique_ptr<MediaBehaviour> inner, std::string stem, std::string fixed_path)
+        : inner_(std::move(inner)), stem_(std::move(stem)), path_(std::move(fixed_path)) {}
 
     std::string name() const override { return inner_->name() + " + record"; }
 
     void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) override {
         bool h264 = false;
         for (const auto& line : lines) h264 = h264 || line.encoding == "H264";
-        path_ = stem_ + (h264 ? ".mkv" : ".webm");
+        if (path_.empty()) path_ = stem_ + (h264 ? ".mkv" : ".webm");
         // Matroska for H.264; WebM (Matroska's subset) holds VP8 and Opus.
-        mux_ = gst_element_factory_make(h264 ? "matroskamux" : "webmmux", nullptr);
+        bool webm = g_str_has_suffix(path_.c_str(), ".webm");
+        mux_ = gst_element_factory_make(webm ? "webmmux" : "matroskamux", nullptr);
         sink_ = gst_element_factory_make("filesink", nullptr);
         g_object_set(sink_, "location", path_.c_str(), "async", FALSE, nullptr);
         gst_bin_add_many(pipeline, mux_, sink_, nullptr);
@@ -47,6 +48,7 @@ public:
                           nullptr);
         context_ = g_main_context_ref_thread_default();
         g_main_context_unref(context_);  // the main context outlives every call
+        inner_->end_call = end_call;
         inner_->setup(pipeline, webrtc, lines);
         g_message("recording to %s", path_.c_str());
     }
@@ -63,6 +65,8 @@ public:
         GRef<GstPad> tee_sink = adopt_ref(gst_element_get_static_pad(tee, "sink"));
         gst_pad_link(pad, tee_sink.get());
     }
+
+    void on_connected(GstBin* pipeline) override { inner_->on_connected(pipeline); }
 
     void finish(std::function<void()> done) override {
         std::map<unsigned, GstPad*> inputs;
@@ -154,7 +158,11 @@ private:
 
 std::unique_ptr<MediaBehaviour> make_recording(std::unique_ptr<MediaBehaviour> inner,
                                                std::string path_stem) {
-    return std::make_unique<Recording>(std::move(inner), std::move(path_stem));
+    return std::make_unique<Recording>(std::move(inner), std::move(path_stem), "");
+}
+
+std::unique_ptr<MediaBehaviour> make_recording_to(std::unique_ptr<MediaBehaviour> inner, std::string path) {
+    return std::make_unique<Recording>(std::move(inner), "", std::move(path));
 }
 
 std::string recording_stem(const std::string& dir, const std::string& caller) {

@@ -15,6 +15,9 @@ namespace mp::media {
 std::unique_ptr<MediaBehaviour> make_recording(std::unique_ptr<MediaBehaviour> inner,
                                                std::string path_stem);
 
+// To exactly `path`: ".webm" (VP8/Opus only) or ".mkv".
+std::unique_ptr<MediaBehaviour> make_recording_to(std::unique_ptr<MediaBehaviour> inner, std::string path);
+
 // "<dir>/<UTC time>-<caller>", the caller's name made safe for a file name.
 std::string recording_stem(const std::string& dir, const std::string& caller);
 

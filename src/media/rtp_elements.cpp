@@ -1,7 +1,6 @@
 #include "media/rtp_elements.hpp"
 
 #include "common/gobj.hpp"
-#include "media/media.hpp"
 
 namespace mp::media {
 
@@ -9,23 +8,6 @@ std::string depayloader_for(const std::string& encoding) {
     if (encoding == "VP8") return "rtpvp8depay";
     if (encoding == "H264") return "rtph264depay";
     return "rtpopusdepay";
-}
-
-GstElement* make_payloader(const MediaLine& line) {
-    const std::string& encoding = line.encoding;
-    GstElement* pay = nullptr;
-    if (encoding == "VP8") {
-        pay = gst_element_factory_make("rtpvp8pay", nullptr);
-        g_object_set(pay, "picture-id-mode", 2 /* 15-bit */, nullptr);
-    } else if (encoding == "H264") {
-        pay = gst_element_factory_make("rtph264pay", nullptr);
-        // SPS/PPS before every key frame: a receiver can start at any of them.
-        g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
-    } else {
-        pay = gst_element_factory_make("rtpopuspay", nullptr);
-    }
-    g_object_set(pay, "pt", line.payload_type, "ssrc", line.ssrc, nullptr);
-    return pay;
 }
 
 void add_running(GstBin* bin, GstElement* element) {

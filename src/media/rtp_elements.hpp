@@ -9,9 +9,6 @@ namespace mp::media {
 
 // "rtpvp8depay", "rtph264depay", "rtpopusdepay".
 std::string depayloader_for(const std::string& encoding);
-struct MediaLine;
-// A payloader for the line's encoding, payload type and SSRC, set up for real-time use.
-GstElement* make_payloader(const MediaLine& line);
 // Adds `element` to `bin` and brings it to the bin's state (for elements
 // added while the pipeline runs).
 void add_running(GstBin* bin, GstElement* element);

@@ -73,7 +73,8 @@ void prepare_dtls_certificate() {
 Call::Call(std::string peer, Signaller& signaller, std::unique_ptr<media::MediaBehaviour> behaviour,
            CallOptions options, CallObserver& observer)
     : peer_(std::move(peer)),
-      log_id_("[call " + peer_ + "#" + std::to_string(next_call_number()) + "]"),
+      number_(next_call_number()),
+      log_id_("[call " + peer_ + "#" + std::to_string(number_) + "]"),
       signaller_(signaller),
       behaviour_(std::move(behaviour)),
       options_(std::move(options)),
@@ -142,15 +143,34 @@ bool Call::build_pipeline() {
                              h->post([what, state](Call& c) { c.on_state(what.c_str(), state); });
                          }),
                          h);
+    // Whatever the other side sends (RTP, RTCP, DTLS) shows it is there: a
+    // call we only send on still hears its receiver reports.
+    g_signal_connect(pipeline_.get(), "deep-element-added",
+                     G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, Handle* h) {
+                         auto call = h->call.lock();
+                         if (!call) return;
+                         // A bin added with its children in it announces only itself.
+                         if (GST_IS_BIN(element))
+                             for_each_element(GST_BIN(element), [&](GstElement* e) { call->watch_arrivals(e); });
+                         call->watch_arrivals(element);
+                     }),
+                     h);
+    Handle handle_copy = *h;
+    behaviour_->end_call = [handle_copy](const std::string& reason) mutable {
+        handle_copy.post([reason](Call& c) { c.end(reason, true); });
+    };
     GRef<GstBus> bus = adopt_ref(gst_pipeline_get_bus(GST_PIPELINE(pipeline_.get())));
     bus_watch_ = attach_source(
         gst_bus_create_watch(bus.get()),
         G_SOURCE_FUNC(+[](GstBus*, GstMessage* message, Handle* h) -> gboolean {
             if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
             GError* error = nullptr;
-            gst_message_parse_error(message, &error, nullptr);
+            char* debug = nullptr;
+            gst_message_parse_error(message, &error, &debug);
             GErrorPtr owned(error);
-            std::string why = std::string("pipeline error: ") + error->message;
+            GCharPtr owned_debug(debug);
+            std::string why = std::string("pipeline error: ") + error->message + " (" +
+                              GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + (debug ? std::string(": ") + debug : "") + ")";
             if (auto call = h->call.lock()) call->end(why, true);
             return G_SOURCE_CONTINUE;
         }),
@@ -361,14 +381,24 @@ void Call::on_incoming_pad(GstPad* pad) {
         gst_pad_link(pad, sink_pad.get());
         return;
     }
+    behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
+}
+
+// Any thread: for a network source, notes the time of every packet it delivers.
+void Call::watch_arrivals(GstElement* element) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "nicesrc")) return;
+    if (g_object_get_data(G_OBJECT(element), "mediapeer-watched")) return;  // met as child and as itself
+    g_object_set_data(G_OBJECT(element), "mediapeer-watched", GINT_TO_POINTER(1));
+    GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(element, "src"));
+    if (!src) return;
     gst_pad_add_probe(
-        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        src.get(), static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
         [](GstPad*, GstPadProbeInfo*, gpointer last) {
             static_cast<std::atomic<gint64>*>(last)->store(g_get_monotonic_time());
             return GST_PAD_PROBE_OK;
         },
-        &last_rtp_us_, nullptr);
-    behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
+        &last_arrival_us_, nullptr);
 }
 
 // Messages and the opening arrive on webrtcbin's SCTP thread and hop to the
@@ -459,7 +489,7 @@ void Call::watch_media() {
 }
 
 void Call::check_media() {
-    gint64 since = std::max(media_since_us_, last_rtp_us_.load());
+    gint64 since = std::max(media_since_us_, last_arrival_us_.load());
     if (g_get_monotonic_time() - since < gint64{options_.media_timeout_s} * G_USEC_PER_SEC) return;
     end("no media for " + std::to_string(options_.media_timeout_s) + " s", true);
 }
@@ -475,6 +505,10 @@ void Call::on_state(const char* what, int state) {
     }
     if (ice && state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) end("ICE failed", true);
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) end("DTLS failed", true);
+    if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
+        connected_ = true;
+        behaviour_->on_connected(GST_BIN(pipeline_.get()));
+    }
 }
 
 void Call::end(const std::string& reason, bool tell_peer) {
@@ -482,6 +516,7 @@ void Call::end(const std::string& reason, bool tell_peer) {
     ended_ = true;
     g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
     if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
+    dump_pipeline_graph();
     auto self = shared_from_this();  // the observer drops its reference when told
     auto stop = [self, reason] {
         if (self->pipeline_) self->teardown();
@@ -491,6 +526,15 @@ void Call::end(const std::string& reason, bool tell_peer) {
         behaviour_->finish(stop);
     else
         stop();
+}
+
+// With GST_DEBUG_DUMP_DOT_DIR set, the call's whole pipeline as it ran is
+// written there (a .dot file per call), the way GStreamer users inspect one.
+void Call::dump_pipeline_graph() {
+    if (!pipeline_ || !g_getenv("GST_DEBUG_DUMP_DOT_DIR")) return;
+    std::string name = "call-" + std::to_string(number_) + "-";
+    for (unsigned char c : peer_) name += g_ascii_isalnum(c) ? static_cast<char>(c) : '_';
+    GST_DEBUG_BIN_TO_DOT_FILE(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL, name.c_str());
 }
 
 namespace {

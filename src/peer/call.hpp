@@ -83,8 +83,10 @@ private:
     void flush_pending_candidates();
     void on_local_candidate(unsigned mline, const std::string& candidate);
     void on_incoming_pad(GstPad* pad);
+    void watch_arrivals(GstElement* element);
     void on_state(const char* what, int state);
     void teardown();
+    void dump_pipeline_graph();
     void watch_media();
     static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
     void on_chat(const std::string& text);
@@ -93,6 +95,7 @@ private:
     const media::MediaLine* line_for_mline(unsigned mline) const;
 
     std::string peer_;
+    unsigned number_;  // this process's count of calls, for logs and files
     std::string log_id_;
     Signaller& signaller_;
     std::unique_ptr<media::MediaBehaviour> behaviour_;
@@ -105,12 +108,13 @@ private:
     GSourcePtr media_watch_;
     GRef<GstWebRTCDataChannel> channel_;
     gint64 media_since_us_ = 0;             // when the pipeline started
-    std::atomic<gint64> last_rtp_us_{0};    // set on streaming threads
+    std::atomic<gint64> last_arrival_us_{0};  // set on streaming threads
     Lines lines_;
     std::vector<std::string> mids_;  // per m-line, from the offer
     std::vector<IceCandidate> pending_candidates_;
     bool remote_set_ = false;
     bool ice_connected_ = false;
+    bool connected_ = false;  // ICE and DTLS
     bool ended_ = false;
 };
 

@@ -1,9 +1,8 @@
 // Two real webrtcbin calls in one process, joined by an in-memory signaller:
 // a caller sending a test pattern and a tone, an answerer echoing them.
 // ICE uses 127.0.0.1 only.
-#include "media/echo.hpp"
+#include "media/templated.hpp"
 #include "peer/call_manager.hpp"
-#include "media/test_source.hpp"
 #include "peer/call.hpp"
 #include "support/pump.hpp"
 
@@ -15,6 +14,21 @@
 using namespace mp::peer;
 
 namespace {
+
+// The shipped templates, from the source tree.
+std::unique_ptr<mp::media::MediaBehaviour> from_template(const char* name,
+                                                        std::shared_ptr<mp::media::MediaCounts> counts = nullptr) {
+    auto loaded = mp::media::load_template(name, MP_PIPELINES_DIR, nullptr);
+    EXPECT_TRUE(loaded) << loaded.error();
+    mp::media::TemplateSettings settings;
+    settings.pipeline = std::make_shared<const mp::media::PipelineTemplate>(std::move(*loaded));
+    settings.counts = std::move(counts);
+    return mp::media::make_templated(std::move(settings));
+}
+std::unique_ptr<mp::media::MediaBehaviour> make_echo() { return from_template("echo"); }
+std::unique_ptr<mp::media::MediaBehaviour> make_test_source(std::shared_ptr<mp::media::MediaCounts> counts) {
+    return from_template("test", std::move(counts));
+}
 
 // Delivers to the other side on a later main-loop turn, like a network would.
 class LinkedSignaller final : public Signaller {
@@ -93,7 +107,7 @@ public:
 
     void on_ready(const std::string&) override {}
     void on_offer(const std::string& peer, const SessionDescription& offer) override {
-        call = std::make_shared<Call>(peer, signaller_, mp::media::make_echo(), loopback(), *this);
+        call = std::make_shared<Call>(peer, signaller_, make_echo(), loopback(), *this);
         call->accept_offer(offer, MediaWishes{});
     }
     void on_answer(const std::string&, const SessionDescription& answer) override {
@@ -146,7 +160,7 @@ protected:
 
     void call_with(bool h264) {
         caller_.call = std::make_shared<Call>("server", caller_signaller_,
-                                              mp::media::make_test_source(received_), loopback(),
+                                              make_test_source(received_), loopback(),
                                               caller_);
         caller_.call->make_offer(caller_lines(h264), false);
     }
@@ -196,12 +210,12 @@ TEST_F(CallEcho, CandidatesThatArriveBeforeTheOfferAreUsed) {
     bot_signaller.link(caller_signaller);
     caller_signaller.hold_offer_for_candidates = 1;
     bot_signaller.drop_candidates = true;
-    CallManager bot(bot_signaller, [](const std::string&) { return mp::media::make_echo(); },
+    CallManager bot(bot_signaller, [](const std::string&) { return make_echo(); },
                     MediaWishes{}, loopback());
     bot_signaller.start(bot);
     Side caller("alice", caller_signaller);
     caller.call = std::make_shared<Call>("server", caller_signaller,
-                                         mp::media::make_test_source(received_), loopback(), caller);
+                                         make_test_source(received_), loopback(), caller);
     caller.call->make_offer(caller_lines(false), false);
     EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000))
         << "ended: " << caller.ended;
