@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer: %s\n", media.error().c_str());
         return 2;
     }
+    g_message("media: %s (%s)%s%s", media->pipeline->name.c_str(), media->pipeline->path.c_str(),
+              play ? ", playing " : "", play ? play : "");
     if (!recordings.empty() && !usable_record_dir(recordings)) {
         std::fprintf(stderr, "mediapeer: --record-dir %s: not a writable directory\n", recordings.c_str());
         return 2;
