@@ -3,10 +3,12 @@
 #include "common/gobj.hpp"
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
+#include "media/matroska_duration.hpp"
 #include "media/rtp_elements.hpp"
 
 #include <gst/video/video.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -18,6 +20,7 @@ namespace mp::media {
 namespace {
 
 constexpr guint kFinishTimeoutMs = 3000;
+constexpr guint kDurationUpdateS = 1;
 
 class Recording final : public MediaBehaviour {
 public:
@@ -34,7 +37,8 @@ public:
         bool webm = g_str_has_suffix(path_.c_str(), ".webm");
         mux_ = gst_element_factory_make(webm ? "webmmux" : "matroskamux", nullptr);
         sink_ = gst_element_factory_make("filesink", nullptr);
-        g_object_set(sink_, "location", path_.c_str(), "async", FALSE, nullptr);
+        // Unbuffered: what the muxer wrote is in the file even if we are killed.
+        g_object_set(sink_, "location", path_.c_str(), "async", FALSE, "buffer-mode", 2, nullptr);
         gst_bin_add_many(pipeline, mux_, sink_, nullptr);
         gst_element_link(mux_, sink_);
         // Every track up front: Matroska writes its header once, and refuses
@@ -46,6 +50,13 @@ public:
         GRef<GstPad> sink_pad = adopt_ref(gst_element_get_static_pad(sink_, "sink"));
         gst_pad_add_probe(sink_pad.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_sink_event, this,
                           nullptr);
+        gst_pad_add_probe(sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, on_first_bytes, this, nullptr);
+        keep_duration_ = attach_source(g_timeout_source_new_seconds(kDurationUpdateS),
+                                       G_SOURCE_FUNC(+[](Recording* self) {
+                                           self->write_duration_so_far();
+                                           return G_SOURCE_CONTINUE;
+                                       }),
+                                       this);
         context_ = g_main_context_ref_thread_default();
         g_main_context_unref(context_);  // the main context outlives every call
         inner_->end_call = end_call;
@@ -69,6 +80,7 @@ public:
     void on_connected(GstBin* pipeline) override { inner_->on_connected(pipeline); }
 
     void finish(std::function<void()> done) override {
+        keep_duration_.reset();  // the muxer writes the final one
         std::map<unsigned, GstPad*> inputs;
         {
             std::lock_guard lock(mutex_);
@@ -121,6 +133,18 @@ private:
         branch_inputs_[line.index] = branch_sink.get();  // owned by the branch, in the pipeline
     }
 
+    static GstPadProbeReturn on_first_bytes(GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* self = static_cast<Recording*>(data);
+        gint64 none = 0;
+        self->first_bytes_us_.compare_exchange_strong(none, g_get_monotonic_time());
+        return GST_PAD_PROBE_REMOVE;
+    }
+
+    void write_duration_so_far() {
+        gint64 since = first_bytes_us_.load();
+        if (since) write_duration(path_, static_cast<double>(g_get_monotonic_time() - since) / 1000.0);
+    }
+
     static GstPadProbeReturn on_sink_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
         if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS) return GST_PAD_PROBE_OK;
         auto* self = static_cast<Recording*>(data);
@@ -148,6 +172,8 @@ private:
     GstElement* sink_ = nullptr;  // owned by the pipeline
     GMainContext* context_ = nullptr;
     GSourcePtr timeout_;
+    GSourcePtr keep_duration_;  // rewrites the file's Duration while it grows
+    std::atomic<gint64> first_bytes_us_{0};
     std::mutex mutex_;  // branches are added on streaming threads
     std::map<unsigned, GRef<GstPad>> mux_pads_;  // by m-line; set up before streaming starts
     std::map<unsigned, GstPad*> branch_inputs_;   // by m-line
