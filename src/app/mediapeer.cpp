@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace {
@@ -73,7 +74,11 @@ int main(int argc, char** argv) {
     char* record_dir = nullptr;
     char* play = nullptr;
     gboolean loop = FALSE;
+    gint max_calls = 0;
     auto entries = flags.entries();
+    entries.push_back({"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
+                       "Calls at once; an offer beyond them is refused with leave, reason \"busy\" (default 0 = no limit)",
+                       "N"});
     entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
                        "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
                        "(default echo; play with --play)", "NAME|FILE"});
@@ -112,6 +117,7 @@ int main(int argc, char** argv) {
     options.answer_chat = true;
     bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings),
                                                         wishes, options);
+    bot.calls->max_calls = static_cast<unsigned>(std::max(max_calls, 0));
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
         std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());

@@ -81,11 +81,10 @@ public:
     }
     void on_leave(const std::string& peer, const std::optional<std::string>& reason) override {
         if (!call_ || peer != callee_) return;
-        peer_hung_up_ = true;
         call_->end(peer + " hung up" + (reason ? " (" + *reason + ")" : ""), false);
     }
     void on_invalid(const std::string& peer, const std::string& why) override {
-        if (call_ && peer == callee_) call_->end("unusable frame from " + peer + ": " + why, true);
+        if (call_ && peer == callee_) call_->fail("unusable frame from " + peer + ": " + why);
     }
     void on_refused(const std::string& message) override {
         finish("refused by the signaling server: " + message, 1);
@@ -101,7 +100,7 @@ public:
     // the file we sent was over) is a success; anything else is not.
     void on_call_ended(const std::string&, const std::string& reason) override {
         bool media = counts_->video_received.frames > 0 || counts_->audio_received.frames > 0;
-        bool normal = ended_by_us_ || peer_hung_up_ || reason == mp::media::kFileEnded;
+        bool normal = call_->outcome() == mp::peer::CallOutcome::Ended;
         finish(reason, normal && media ? 0 : 1);
     }
 
@@ -163,7 +162,6 @@ private:
     mp::GSourcePtr watch_;
     gint64 answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
     bool ended_by_us_ = false;
-    bool peer_hung_up_ = false;
     bool chat_open_ = false, chat_sent_ = false;
 };
 

@@ -171,7 +171,7 @@ bool Call::build_pipeline() {
             GCharPtr owned_debug(debug);
             std::string why = std::string("pipeline error: ") + error->message + " (" +
                               GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + (debug ? std::string(": ") + debug : "") + ")";
-            if (auto call = h->call.lock()) call->end(why, true);
+            if (auto call = h->call.lock()) call->fail(why);
             return G_SOURCE_CONTINUE;
         }),
         h);
@@ -213,18 +213,18 @@ void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wish
     auto sdp = parse_sdp(offer.sdp);
     if (!sdp) {
         g_message("%s refused the offer: %s", log_id_.c_str(), sdp.error().c_str());
-        end("offer refused: " + sdp.error(), true);
+        fail("offer refused: " + sdp.error());
         return;
     }
     auto plan = plan_answer(sdp->get(), wishes);
     if (!plan) {
         g_message("%s refused the offer: %s", log_id_.c_str(), plan.error().c_str());
-        end("offer refused: " + plan.error(), true);
+        fail("offer refused: " + plan.error());
         return;
     }
     lines_ = plan->lines;
     mids_ = mids_of(sdp->get());
-    if (!build_pipeline()) return end("cannot build the pipeline", true);
+    if (!build_pipeline()) return fail("cannot build the pipeline");
     request_sink_pads();
     behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
     gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
@@ -255,7 +255,7 @@ static GstPromise* promise_on_main(const Call::Handle& h, const std::string& wha
             if (reply) shared.reset(reply.release(), gst_structure_free);
             p->handle.post([error, shared, what = p->what, then = p->then](Call& c) mutable {
                 if (!error.empty()) {
-                    c.end(what + " failed: " + error, true);
+                    c.fail(what + " failed: " + error);
                     return;
                 }
                 then(c, shared.get());
@@ -267,7 +267,7 @@ static GstPromise* promise_on_main(const Call::Handle& h, const std::string& wha
 
 void Call::set_remote(GstWebRTCSDPType type, const std::string& text, std::function<void()> then) {
     auto sdp = parse_sdp(text);
-    if (!sdp) return end("remote description refused: " + sdp.error(), true);
+    if (!sdp) return fail("remote description refused: " + sdp.error());
     SessionDescriptionPtr description(gst_webrtc_session_description_new(type, sdp->release()));
     GstPromise* promise = promise_on_main(*handle_, "setting the remote description",
                                           [then](Call& c, const GstStructure*) {
@@ -287,7 +287,7 @@ void Call::create_description(const char* kind) {
             GstWebRTCSessionDescription* made = nullptr;
             if (reply) gst_structure_get(reply, kind, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &made, nullptr);
             SessionDescriptionPtr owned(made);
-            if (!made) return c.end(std::string("webrtcbin made no ") + kind, true);
+            if (!made) return c.fail(std::string("webrtcbin made no ") + kind);
             c.set_local_and_send(made);
         });
     g_signal_emit_by_name(webrtc_, (std::string("create-") + kind).c_str(), nullptr, promise);
@@ -305,7 +305,7 @@ void Call::set_local_and_send(GstWebRTCSessionDescription* description) {
 
 void Call::make_offer(const Lines& lines, bool data_channel) {
     lines_ = lines;
-    if (!build_pipeline()) return end("cannot build the pipeline", true);
+    if (!build_pipeline()) return fail("cannot build the pipeline");
     request_sink_pads();
     configure_transceivers();
     behaviour_->setup(GST_BIN(pipeline_.get()), webrtc_, lines_);
@@ -491,6 +491,7 @@ void Call::watch_media() {
 void Call::check_media() {
     gint64 since = std::max(media_since_us_, last_arrival_us_.load());
     if (g_get_monotonic_time() - since < gint64{options_.media_timeout_s} * G_USEC_PER_SEC) return;
+    outcome_ = CallOutcome::MediaTimeout;
     end("no media for " + std::to_string(options_.media_timeout_s) + " s", true);
 }
 
@@ -503,12 +504,18 @@ void Call::on_state(const char* what, int state) {
         g_message("%s ICE connected", log_id_.c_str());
         observer_.on_ice_connected(peer_);
     }
-    if (ice && state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) end("ICE failed", true);
-    if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) end("DTLS failed", true);
+    if (ice && state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) fail("ICE failed");
+    if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) fail("DTLS failed");
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
         connected_ = true;
         behaviour_->on_connected(GST_BIN(pipeline_.get()));
     }
+}
+
+void Call::fail(const std::string& reason) {
+    if (ended_) return;
+    outcome_ = CallOutcome::Failed;
+    end(reason, true);
 }
 
 void Call::end(const std::string& reason, bool tell_peer) {

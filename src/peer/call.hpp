@@ -42,6 +42,11 @@ public:
 // use (~200 ms); called at start-up so no call waits for it.
 void prepare_dtls_certificate();
 
+// How a call ended: as calls do (a hang-up on either side, the file played
+// out), by a failure (ICE, DTLS, a refused offer, a pipeline error), or by
+// the media timeout (the other side went silent).
+enum class CallOutcome { Ended, Failed, MediaTimeout };
+
 class Call : public std::enable_shared_from_this<Call> {
 public:
     // For the offerer: the lines it offers (index, kind, encoding, payload type, caps, directions).
@@ -64,6 +69,9 @@ public:
     void send_chat(const std::string& text);
     // Idempotent. `tell_peer`: send `leave` (not when the peer left first).
     void end(const std::string& reason, bool tell_peer);
+    // Ends the call as failed, telling the peer.
+    void fail(const std::string& reason);
+    CallOutcome outcome() const { return outcome_; }
 
     const std::string& peer() const { return peer_; }
     const std::string& log_id() const { return log_id_; }
@@ -115,6 +123,7 @@ private:
     bool remote_set_ = false;
     bool ice_connected_ = false;
     bool connected_ = false;  // ICE and DTLS
+    CallOutcome outcome_ = CallOutcome::Ended;
     bool ended_ = false;
 };
 

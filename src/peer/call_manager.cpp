@@ -32,6 +32,14 @@ void CallManager::on_offer(const std::string& peer, const SessionDescription& of
                   peer.c_str());
         return;
     }
+    if (max_calls && calls_.size() >= max_calls) {
+        g_message("[call %s] refused the offer: busy (%zu calls, --max-calls %u)", peer.c_str(), calls_.size(),
+                  max_calls);
+        ++counters_.busy;
+        early_candidates_.erase(peer);
+        signaller_.hang_up(peer, std::string("busy"));
+        return;
+    }
     auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(peer), options_, *this);
     calls_[peer] = call;
     call->accept_offer(offer, wishes_);
@@ -61,7 +69,7 @@ void CallManager::on_leave(const std::string& peer, const std::optional<std::str
 void CallManager::on_invalid(const std::string& peer, const std::string& why) {
     g_message("[call %s] unusable frame: %s", peer.c_str(), why.c_str());
     if (auto call = find(peer))
-        call->end("unusable frame from the caller: " + why, true);
+        call->fail("unusable frame from the caller: " + why);
     else
         signaller_.hang_up(peer, std::nullopt);
 }
@@ -75,6 +83,13 @@ void CallManager::on_failed(const std::string& why) {
 }
 
 void CallManager::on_call_ended(const std::string& peer, const std::string&) {
+    if (auto call = find(peer)) {
+        switch (call->outcome()) {
+            case CallOutcome::Ended: ++counters_.answered; break;
+            case CallOutcome::Failed: ++counters_.failed; break;
+            case CallOutcome::MediaTimeout: ++counters_.media_timeout; break;
+        }
+    }
     calls_.erase(peer);
     if (calls_.empty() && all_ended_) std::exchange(all_ended_, nullptr)();
 }

@@ -6,6 +6,7 @@
 #include "peer/call.hpp"
 #include "peer/signaller.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,6 +16,11 @@ namespace mp::peer {
 
 // Makes the behaviour of a call with `caller`.
 using BehaviourFactory = std::function<std::unique_ptr<media::MediaBehaviour>(const std::string& caller)>;
+
+// Calls by how they ended (answered: ended as calls do), or were refused.
+struct CallCounters {
+    std::uint64_t answered = 0, busy = 0, failed = 0, media_timeout = 0;
+};
 
 class CallManager final : public SignallerEvents, public CallObserver {
 public:
@@ -29,6 +35,11 @@ public:
     // (recordings closed, pipelines gone).
     void end_all(const std::string& reason, std::function<void()> all_ended);
     std::size_t active_calls() const { return calls_.size(); }
+    const CallCounters& counters() const { return counters_; }
+
+    // Offers beyond this many calls at once are refused with `leave`
+    // (reason "busy"); 0: no limit.
+    unsigned max_calls = 0;
 
     void on_ready(const std::string& name) override;
     void on_offer(const std::string& peer, const SessionDescription& offer) override;
@@ -52,6 +63,7 @@ private:
     // reorder), handed to the call the offer starts.
     std::map<std::string, std::vector<IceCandidate>> early_candidates_;
     std::function<void()> all_ended_;
+    CallCounters counters_;
 };
 
 }  // namespace mp::peer

@@ -235,6 +235,29 @@ TEST(PeersStartup, AnUnwritableRecordDirIsAClearErrorAtStartUp) {
         << bot->stderr_text();
 }
 
+class PeersWithACallLimit : public Peers {
+protected:
+    PeersWithACallLimit() { bot_args_ = {"--max-calls", "2"}; }
+};
+
+TEST_F(PeersWithACallLimit, AnOfferBeyondTheLimitGetsBusyAndTheBotServesOnceACallEnds) {
+    auto a = start_call("a", {"--duration", "60"});
+    auto b = start_call("b", {"--duration", "60"});
+    ASSERT_TRUE(a && b);
+    ASSERT_TRUE(pump_until([&] {
+        std::string log = bot_->stderr_text();
+        return log.find("[call a#1] ICE connected") != std::string::npos &&
+               log.find("[call b#2] ICE connected") != std::string::npos;
+    }, 15000)) << bot_->stderr_text();
+    CallReport third = call("c");
+    EXPECT_EQ(third.status, 1) << third.out;
+    EXPECT_NE(third.out.find("call ended: server hung up (busy)"), std::string::npos) << third.out;
+    EXPECT_NE(bot_->stderr_text().find("[call c] refused the offer: busy"), std::string::npos);
+    a->stop(SIGTERM, 5000);  // a leaves; its place is free again
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("[call a#1] ended") != std::string::npos; }));
+    expect_echoed(call("d"));
+}
+
 class PeersWithMediaTimeout : public Peers {
 protected:
     PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }
