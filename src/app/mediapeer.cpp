@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer: --record-dir %s: not a writable directory\n", recordings.c_str());
         return 2;
     }
-    auto signaller = mp::peer::WsSignaller::create(flags.signaller("server"));
+    auto signaller_options = flags.signaller("server");
+    signaller_options.reconnect = true;  // a server peer outlives its signaling server's restarts
+    auto signaller = mp::peer::WsSignaller::create(signaller_options);
     if (!signaller) {
         std::fprintf(stderr, "mediapeer: %s\n", signaller.error().c_str());
         return 2;

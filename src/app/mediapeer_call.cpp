@@ -89,7 +89,13 @@ public:
     void on_refused(const std::string& message) override {
         finish("refused by the signaling server: " + message, 1);
     }
-    void on_failed(const std::string& why) override { finish(why, 1); }
+    void on_failed(const std::string& why) override {
+        if (call_ && ice_us_ && !call_->ended()) {  // media does not need signaling
+            g_message("signaling lost (%s); the call goes on", why.c_str());
+            return;
+        }
+        finish(why, 1);
+    }
     void on_ice_connected(const std::string&) override { ice_us_ = g_get_monotonic_time(); }
     void on_chat_open(const std::string&) override { chat_open_ = true; }
     void on_chat_message(const std::string&, const std::string& text) override {

@@ -22,7 +22,20 @@ std::shared_ptr<Call> CallManager::find(const std::string& peer) const {
 }
 
 void CallManager::on_ready(const std::string& name) {
+    logged_in_ = true;
+    if (std::exchange(was_disconnected_, false)) {
+        ++reconnects_;
+        g_message("back on signaling with %zu calls going on", calls_.size());
+    }
     if (ready) ready(name);
+}
+
+// Calls carry on without signaling: their media does not go through it. A
+// call whose caller vanished meanwhile ends by the media timeout.
+void CallManager::on_disconnected(const std::string& why) {
+    logged_in_ = false;
+    was_disconnected_ = true;
+    g_message("signaling lost (%s); %zu calls go on", why.c_str(), calls_.size());
 }
 
 void CallManager::on_offer(const std::string& peer, const SessionDescription& offer) {
@@ -79,6 +92,7 @@ void CallManager::on_refused(const std::string& message) {
 }
 
 void CallManager::on_failed(const std::string& why) {
+    logged_in_ = false;
     if (failed) failed(why);
 }
 

@@ -36,6 +36,8 @@ public:
     void end_all(const std::string& reason, std::function<void()> all_ended);
     std::size_t active_calls() const { return calls_.size(); }
     const CallCounters& counters() const { return counters_; }
+    bool logged_in() const { return logged_in_; }
+    std::uint64_t signaling_reconnects() const { return reconnects_; }
 
     // Offers beyond this many calls at once are refused with `leave`
     // (reason "busy"); 0: no limit.
@@ -49,6 +51,7 @@ public:
     void on_invalid(const std::string& peer, const std::string& why) override;
     void on_refused(const std::string& message) override;
     void on_failed(const std::string& why) override;
+    void on_disconnected(const std::string& why) override;
     void on_call_ended(const std::string& peer, const std::string& reason) override;
 
 private:
@@ -64,6 +67,9 @@ private:
     std::map<std::string, std::vector<IceCandidate>> early_candidates_;
     std::function<void()> all_ended_;
     CallCounters counters_;
+    bool logged_in_ = false;
+    bool was_disconnected_ = false;
+    std::uint64_t reconnects_ = 0;
 };
 
 }  // namespace mp::peer

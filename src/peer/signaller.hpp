@@ -38,6 +38,9 @@ public:
     virtual void on_refused(const std::string& message) = 0;
     // Cannot go on: the name is taken, the server is unreachable or gone.
     virtual void on_failed(const std::string& why) = 0;
+    // The connection dropped after logging in; the signaller is trying again
+    // and reports on_ready once logged in anew (a signaller that reconnects).
+    virtual void on_disconnected(const std::string&) {}
 };
 
 class Signaller {

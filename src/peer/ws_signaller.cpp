@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include <cmath>
 #include <cstring>
 #include <variant>
 
@@ -158,8 +159,8 @@ std::optional<std::string> invalid_ws_signaller_options_reason(const WsSignaller
 
 class WsSignaller::Impl : public std::enable_shared_from_this<Impl> {
 public:
-    Impl(WsSignallerOptions o, GRef<SoupSession> session, GRef<SoupMessage> handshake)
-        : options(std::move(o)), session_(std::move(session)), handshake_(std::move(handshake)) {}
+    Impl(WsSignallerOptions o, GRef<SoupSession> session)
+        : options(std::move(o)), session_(std::move(session)) {}
     ~Impl() { stop(); }
 
     void start(SignallerEvents& events);
@@ -169,7 +170,7 @@ public:
     const WsSignallerOptions options;
 
 private:
-    enum class State { idle, connecting, logging_in, ready, failed, stopped };
+    enum class State { idle, connecting, logging_in, ready, waiting, failed, stopped };
 
     static void on_connected(GObject* source, GAsyncResult* result, gpointer data);
     static void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data);
@@ -177,6 +178,8 @@ private:
     static void on_error(SoupWebsocketConnection*, GError* error, gpointer data);
     static void on_pong(SoupWebsocketConnection*, GBytes*, gpointer data);
 
+    void connect();
+    void retry_later(const std::string& why);
     void connected(GRef<SoupWebsocketConnection> ws);
     void connect_failed(const GError& error);
     void timed_out();
@@ -207,6 +210,9 @@ private:
     GSourcePtr keepalive_;  // checks that pongs (or anything) keep coming
     gint64 last_heard_us_ = 0;
     std::string last_error_;
+    bool logged_in_once_ = false;
+    unsigned retries_ = 0;  // since the last login
+    GSourcePtr retry_;
 };
 
 void WsSignaller::Impl::start(SignallerEvents& events) {
@@ -215,7 +221,13 @@ void WsSignaller::Impl::start(SignallerEvents& events) {
         return;
     }
     events_ = &events;
+    connect();
+}
+
+void WsSignaller::Impl::connect() {
     state_ = State::connecting;
+    last_error_.clear();
+    handshake_ = adopt_ref(soup_message_new("GET", options.url.c_str()));  // one per attempt
     cancel_ = adopt_ref(g_cancellable_new());
     deadline_ = attach_source(
         g_timeout_source_new_seconds(options.connect_timeout_s),
@@ -362,6 +374,8 @@ void WsSignaller::Impl::handle(const protocol::LoginResult& result) {
         return;
     }
     state_ = State::ready;
+    logged_in_once_ = true;
+    retries_ = 0;
     deadline_.reset();
     std::string name = result.my_name.empty() ? options.name : result.my_name;
     g_message("logged in to %s as %s", options.url.c_str(), name.c_str());
@@ -433,8 +447,33 @@ void WsSignaller::Impl::send_now(const protocol::ClientFrame& frame) {
     soup_websocket_connection_send_text(ws_.get(), text.c_str());
 }
 
+// Backoff doubles from reconnect_min_s up to reconnect_max_s, each wait
+// jittered by ±50% so that many peers do not come back in step.
+void WsSignaller::Impl::retry_later(const std::string& why) {
+    double backoff = std::min(options.reconnect_max_s, options.reconnect_min_s * std::pow(2.0, retries_));
+    double wait_s = backoff * g_random_double_range(0.5, 1.5);
+    ++retries_;
+    state_ = State::waiting;
+    teardown();
+    g_warning("%s; reconnecting in %.1f s (attempt %u)", why.c_str(), wait_s, retries_);
+    retry_ = attach_source(g_timeout_source_new(static_cast<guint>(wait_s * 1000)),
+                           [](gpointer data) -> gboolean {
+                               auto self = static_cast<Impl*>(data)->shared_from_this();
+                               self->retry_.reset();
+                               guarded("reconnect", [&] { self->connect(); });
+                               return G_SOURCE_REMOVE;
+                           },
+                           this);
+}
+
 void WsSignaller::Impl::fail(const std::string& why, const std::string& detail) {
-    if (state_ == State::failed || state_ == State::stopped) return;
+    if (state_ == State::failed || state_ == State::stopped || state_ == State::waiting) return;
+    if (options.reconnect && logged_in_once_) {
+        bool was_ready = state_ == State::ready;
+        retry_later(why + detail);
+        if (was_ready) events_->on_disconnected(why);  // last: the handler may stop us
+        return;
+    }
     state_ = State::failed;
     g_warning("%s%s", why.c_str(), detail.c_str());
     teardown();
@@ -450,6 +489,7 @@ void WsSignaller::Impl::stop() {
 }
 
 void WsSignaller::Impl::teardown() {
+    retry_.reset();
     deadline_.reset();
     keepalive_.reset();
     if (cancel_) g_cancellable_cancel(cancel_.get());
@@ -462,8 +502,8 @@ void WsSignaller::Impl::teardown() {
 
 Result<std::unique_ptr<WsSignaller>, std::string> WsSignaller::create(WsSignallerOptions options) {
     if (auto why = invalid_ws_signaller_options_reason(options)) return unexpected(*why);
-    auto handshake = adopt_ref(soup_message_new("GET", options.url.c_str()));
-    if (!handshake) return unexpected("signaling URL " + quoted(options.url) + " is not valid");
+    if (!GRef<SoupMessage>::adopt(soup_message_new("GET", options.url.c_str())))
+        return unexpected("signaling URL " + quoted(options.url) + " is not valid");
     auto session = adopt_ref(soup_session_new());
     if (!options.ca_file.empty()) {
         GError* raw = nullptr;
@@ -474,7 +514,7 @@ Result<std::unique_ptr<WsSignaller>, std::string> WsSignaller::create(WsSignalle
         }
         g_object_set(session.get(), "tls-database", database.get(), nullptr);
     }
-    auto impl = std::make_shared<Impl>(std::move(options), std::move(session), std::move(handshake));
+    auto impl = std::make_shared<Impl>(std::move(options), std::move(session));
     return std::unique_ptr<WsSignaller>(new WsSignaller(std::move(impl)));
 }
 

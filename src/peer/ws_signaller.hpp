@@ -19,6 +19,10 @@ struct WsSignallerOptions {
     std::string ca_file;  // PEM; when set, the only certificates trusted for wss
     unsigned connect_timeout_s = 10;     // connecting and logging in, together
     unsigned keepalive_interval_s = 15;  // 0: no pings; silence for 2 intervals fails
+    // Once logged in, a lost connection is retried (with a capped, jittered
+    // backoff) instead of failing; the first connection still fails at once.
+    bool reconnect = false;
+    double reconnect_min_s = 0.5, reconnect_max_s = 10;
 };
 
 // What is wrong with the options (URL, name, timeouts), or nothing. The CA

@@ -111,6 +111,44 @@ TEST_F(Peers, SigtermHangsUpEveryCallAndExitsZero) {
     EXPECT_NE(caller->stdout_text().find("server hung up"), std::string::npos) << caller->stdout_text();
 }
 
+namespace {
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+}  // namespace
+
+// Media does not go through signaling: a call outlives its signaling server's
+// restart, and the bot logs in again on its own.
+TEST_F(Peers, ASignalingServerRestartMidCallKeepsTheCallAndTheBotComesBack) {
+    auto caller = start_call("alice", {"--duration", "8"});
+    ASSERT_TRUE(caller);
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+    std::string listen = signal_->url().substr(std::string("http://").size());
+    listen.pop_back();  // the trailing '/'
+    signal_->stop(SIGKILL);
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("signaling lost") != std::string::npos; }, 10000))
+        << bot_->stderr_text();
+    std::string error;
+    ASSERT_TRUE(pump_until([&] { return bool(signal_ = SignalProcess::start({"--listen", listen}, &error)); }, 10000))
+        << error;
+    EXPECT_TRUE(pump_until([&] { return count_of(bot_->stdout_text(), "logged in as server") == 2; }, 20000))
+        << bot_->stderr_text();
+    CallReport r;
+    r.status = caller->wait(30000);
+    r.out = caller->stdout_text();
+    EXPECT_EQ(r.status, 0) << r.out << caller->stderr_text();
+    long sent = number(r.out, R"(sent: video (\d+) frames)"), received = number(r.out, R"(received: video (\d+) frames)");
+    EXPECT_GT(sent, 200) << r.out;  // 8 s at 30 frames/s
+    EXPECT_GE(received, sent * 9 / 10) << "the media stopped: " << r.out;
+    expect_echoed(call("bob"));  // a new call through the new signaling server
+    EXPECT_NE(bot_->stderr_text().find("back on signaling with 1 calls going on"), std::string::npos)
+        << bot_->stderr_text();
+}
+
 TEST_F(Peers, DataChannelMessagesGetAnswersAndStatsHaveNumbers) {
     CallReport r = call("alice", {"--chat", "hello", "--chat", "/help", "--chat", "/stats"});
     EXPECT_EQ(r.status, 0) << r.out << r.err;
