@@ -3,6 +3,7 @@
 // "mediapeer logged in as NAME at URL" once it serves.
 #include "app/media_options.hpp"
 #include "app/peer_options.hpp"
+#include "app/status_http.hpp"
 #include "common/gobj.hpp"
 #include "media/record.hpp"
 #include "peer/call_manager.hpp"
@@ -75,7 +76,10 @@ int main(int argc, char** argv) {
     char* play = nullptr;
     gboolean loop = FALSE;
     gint max_calls = 0;
+    char* http = nullptr;
     auto entries = flags.entries();
+    entries.push_back({"http", 0, 0, G_OPTION_ARG_STRING, &http,
+                       "Serve /healthz and /metrics (Prometheus) on ADDR:PORT (port 0 picks one)", "ADDR:PORT"});
     entries.push_back({"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
                        "Calls at once; an offer beyond them is refused with leave, reason \"busy\" (default 0 = no limit)",
                        "N"});
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
     entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop,
                        "Start the file again at its end (else the call hangs up)", nullptr});
     if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
-    mp::GCharPtr pipeline_owned(pipeline), record_dir_owned(record_dir), play_owned(play);
+    mp::GCharPtr pipeline_owned(pipeline), record_dir_owned(record_dir), play_owned(play), http_owned(http);
     std::string recordings = record_dir ? record_dir : "";
     std::string mode = pipeline ? pipeline : play ? "play" : "echo";
     auto media = mp::app::load_media(mode, play ? play : "", loop);
@@ -120,6 +124,20 @@ int main(int argc, char** argv) {
     bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings),
                                                         wishes, options);
     bot.calls->max_calls = static_cast<unsigned>(std::max(max_calls, 0));
+    std::unique_ptr<mp::app::StatusHttp> status;
+    if (http) {
+        auto started = mp::app::StatusHttp::start(http, [&bot] {
+            return mp::peer::PeerSnapshot{bot.calls->active_calls(), bot.calls->counters(), bot.calls->logged_in(),
+                                          bot.calls->signaling_reconnects()};
+        });
+        if (!started) {
+            std::fprintf(stderr, "mediapeer: %s\n", started.error().c_str());
+            return 2;
+        }
+        status = std::move(*started);
+        std::printf("mediapeer status on %s\n", status->url().c_str());
+        std::fflush(stdout);
+    }
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
         std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());

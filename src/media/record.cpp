@@ -4,8 +4,10 @@
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
 #include "media/matroska_duration.hpp"
+#include "media/media_metrics.hpp"
 #include "media/rtp_elements.hpp"
 
+#include <glib/gstdio.h>
 #include <gst/video/video.h>
 
 #include <atomic>
@@ -163,6 +165,11 @@ private:
         }
         if (!done) return;
         g_message("recording finalized: %s", path_.c_str());
+        GStatBuf file;
+        if (g_stat(path_.c_str(), &file) == 0) {
+            ++media_metrics().recordings;
+            media_metrics().recording_bytes += static_cast<std::uint64_t>(file.st_size);
+        }
         done();
     }
 

@@ -3,6 +3,7 @@
 #include "common/gobj.hpp"
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
+#include "media/media_metrics.hpp"
 #include "media/rtp_elements.hpp"
 
 #include <gst/video/video.h>
@@ -42,6 +43,19 @@ GstPadProbeReturn forward_key_unit_request(GstPad*, GstPadProbeInfo* info, gpoin
     GRef<GstPad> sink = pad_of(GST_ELEMENT(depay), "sink");
     gst_pad_push_event(sink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
     return GST_PAD_PROBE_DROP;
+}
+
+// Key-frame requests from the other side reach our payloader as upstream
+// force-key-unit events.
+void count_key_frame_requests(GstElement* pay) {
+    GRef<GstPad> src = pad_of(pay, "src");
+    gst_pad_add_probe(
+        src.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer) {
+            if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) ++media_metrics().key_frame_requests;
+            return GST_PAD_PROBE_OK;
+        },
+        nullptr, nullptr);
 }
 
 GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
@@ -171,6 +185,7 @@ private:
         if (!bin) return nullptr;
         link_to_pad(bin, webrtc_sink);
         GRef<GstElement> pay = child(bin, "pay"), depay = child(bin, "depay");
+        if (pay) count_key_frame_requests(pay.get());
         if (line.kind == "video" && pay && depay) {
             GRef<GstPad> pay_src = pad_of(pay.get(), "src");
             gst_pad_add_probe(pay_src.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, forward_key_unit_request,
@@ -189,6 +204,7 @@ private:
         if (!tail) return nullptr;
         link_to_pad(tail, webrtc_sink);
         count_at(tail, "pay", "sink", sent_counter(line));
+        if (GRef<GstElement> pay = child(tail, "pay")) count_key_frame_requests(pay.get());
         return tail;
     }
 

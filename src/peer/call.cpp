@@ -1,5 +1,7 @@
 #include "peer/call.hpp"
 
+#include "media/media_metrics.hpp"
+
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
 #include "peer/chat.hpp"
@@ -180,12 +182,42 @@ bool Call::build_pipeline() {
 
 // webrtcbin (1.22) ties a requested sink_<N> to m-line N only when the pad
 // exists before the remote offer is set.
+namespace {
+
+// Which of the process's counters a pad's RTP goes to.
+struct RtpFlow {
+    std::atomic<std::uint64_t>* packets;
+    std::atomic<std::uint64_t>* bytes;
+};
+RtpFlow rtp_in{&media::media_metrics().rtp_packets_in, &media::media_metrics().rtp_bytes_in};
+RtpFlow rtp_out{&media::media_metrics().rtp_packets_out, &media::media_metrics().rtp_bytes_out};
+
+void count_rtp(GstPad* pad, RtpFlow* flow) {
+    gst_pad_add_probe(
+        pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+            auto* f = static_cast<RtpFlow*>(data);
+            if (GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info); buffer && (info->type & GST_PAD_PROBE_TYPE_BUFFER)) {
+                ++*f->packets;
+                *f->bytes += gst_buffer_get_size(buffer);
+            } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
+                *f->packets += gst_buffer_list_length(list);
+                *f->bytes += gst_buffer_list_calculate_size(list);
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        flow, nullptr);
+}
+
+}  // namespace
+
 void Call::request_sink_pads() {
     for (auto& line : lines_) line.ssrc = g_random_int_range(1, G_MAXINT32);
     for (const auto& line : lines_) {
         std::string name = "sink_" + std::to_string(line.index);
         GRef<GstPad> pad = adopt_ref(gst_element_request_pad_simple(webrtc_, name.c_str()));
         if (!pad) g_warning("%s webrtcbin gave no %s", log_id_.c_str(), name.c_str());
+        if (pad) count_rtp(pad.get(), &rtp_out);
     }
 }
 
@@ -381,6 +413,7 @@ void Call::on_incoming_pad(GstPad* pad) {
         gst_pad_link(pad, sink_pad.get());
         return;
     }
+    count_rtp(pad, &rtp_in);
     behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
 }
 
@@ -508,6 +541,7 @@ void Call::on_state(const char* what, int state) {
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) fail("DTLS failed");
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
         connected_ = true;
+        media::media_metrics().observe_setup(static_cast<double>(g_get_monotonic_time() - media_since_us_) / G_USEC_PER_SEC);
         behaviour_->on_connected(GST_BIN(pipeline_.get()));
     }
 }
@@ -524,6 +558,7 @@ void Call::end(const std::string& reason, bool tell_peer) {
     g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
     if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
     dump_pipeline_graph();
+    count_packets_lost();
     auto self = shared_from_this();  // the observer drops its reference when told
     auto stop = [self, reason] {
         if (self->pipeline_) self->teardown();
@@ -533,6 +568,22 @@ void Call::end(const std::string& reason, bool tell_peer) {
         behaviour_->finish(stop);
     else
         stop();
+}
+
+// The call's receiver stats, read once as it ends, into the process's count.
+void Call::count_packets_lost() {
+    if (!webrtc_ || !connected_) return;
+    GstPromise* promise = gst_promise_new_with_change_func(
+        [](GstPromise* p, gpointer) {
+            const GstStructure* reply = gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED ? gst_promise_get_reply(p) : nullptr;
+            StatsWalk walk;
+            if (reply) gst_structure_foreach(reply, add_stats, &walk);
+            if (walk.stats.packets_lost > 0)
+                media::media_metrics().packets_lost += static_cast<std::uint64_t>(walk.stats.packets_lost);
+        },
+        nullptr, nullptr);
+    g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+    gst_promise_unref(promise);
 }
 
 // With GST_DEBUG_DUMP_DOT_DIR set, the call's whole pipeline as it ran is

@@ -95,6 +95,7 @@ private:
     void on_state(const char* what, int state);
     void teardown();
     void dump_pipeline_graph();
+    void count_packets_lost();
     void watch_media();
     static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
     void on_chat(const std::string& text);

@@ -3,8 +3,14 @@
 // What is checked is what arrives, from mediapeer-call's report.
 #include "support/peers_fixture.hpp"
 
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
 using namespace mp::protocol;
 using namespace mp::test;
+using mp::GRef;
+using mp::GBytesPtr;
+using mp::adopt_ref;
 
 TEST_F(Peers, EchoReturnsAtLeast90PercentOfVp8FramesAndOpusPackets) {
     expect_echoed(call("alice"));
@@ -294,6 +300,95 @@ TEST_F(PeersWithACallLimit, AnOfferBeyondTheLimitGetsBusyAndTheBotServesOnceACal
     a->stop(SIGTERM, 5000);  // a leaves; its place is free again
     ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("[call a#1] ended") != std::string::npos; }));
     expect_echoed(call("d"));
+}
+
+namespace {
+
+struct HttpReply {
+    guint status = 0;
+    std::string body;
+};
+
+HttpReply http_get(const std::string& url) {
+    GRef<SoupSession> session = adopt_ref(soup_session_new_with_options("timeout", 5, nullptr));
+    GRef<SoupMessage> message = adopt_ref(soup_message_new("GET", url.c_str()));
+    GBytesPtr body(soup_session_send_and_read(session.get(), message.get(), nullptr, nullptr));
+    HttpReply r{soup_message_get_status(message.get()), ""};
+    if (body) {
+        gsize size = 0;
+        const char* data = static_cast<const char*>(g_bytes_get_data(body.get(), &size));
+        r.body.assign(data, size);
+    }
+    return r;
+}
+
+// The value of one sample line ("name{labels} value") of a Prometheus text.
+double sample(const std::string& metrics, const std::string& name) {
+    std::smatch m;
+    std::string pattern = "\n" + std::regex_replace(name, std::regex(R"([{}\[\]+.])"), R"(\$&)") + R"( ([0-9.e+-]+)\n)";
+    return std::regex_search(metrics, m, std::regex(pattern)) ? std::stod(m[1]) : -1;
+}
+
+}  // namespace
+
+class PeersWithMetrics : public Peers {
+protected:
+    PeersWithMetrics() {
+        bot_args_ = {"--http", "127.0.0.1:0", "--max-calls", "1", "--media-timeout", "2", "--record-dir", dir_.path()};
+    }
+    std::string status_url() {
+        std::smatch m;
+        std::string out = bot_->stdout_text();  // printed before "logged in"
+        return std::regex_search(out, m, std::regex("mediapeer status on (\\S+)")) ? m[1].str() : "";
+    }
+    TempDir dir_;
+};
+
+TEST_F(PeersWithMetrics, MetricsCountWhatHappenedAndHealthFollowsSignaling) {
+    std::string url = status_url();
+    ASSERT_FALSE(url.empty()) << bot_->stdout_text();
+    EXPECT_EQ(http_get(url + "healthz").status, 200u);
+    expect_echoed(call("alice"));  // answered
+    auto frozen = start_call("frozen", {"--duration", "60"});
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("[call frozen#2] ICE connected") != std::string::npos; }, 15000));
+    EXPECT_NE(call("busy").out.find("(busy)"), std::string::npos);  // busy: one call at a time
+    frozen->stop(SIGSTOP, 0);
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("ended: no media for 2 s") != std::string::npos; }, 10000));
+    frozen->stop(SIGKILL, 5000);
+    std::string error;
+    auto mallory = WsClient::connect(session_, signal_->ws_url(), &error);
+    ASSERT_TRUE(mallory && mallory->login("mallory")) << error;
+    mallory->send(Offer{"server", R"({"type":"offer","sdp":"not SDP"})"});  // failed
+    ASSERT_TRUE(mallory->next_as<Leave>(10000));
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("recording finalized", bot_->stderr_text().find("frozen#2] ended")) != std::string::npos; }, 10000));
+
+    std::string m = http_get(url + "metrics").body;
+    EXPECT_EQ(sample(m, "mediapeer_calls_total{outcome=\"answered\"}"), 1) << m;
+    EXPECT_EQ(sample(m, "mediapeer_calls_total{outcome=\"busy\"}"), 1) << m;
+    EXPECT_EQ(sample(m, "mediapeer_calls_total{outcome=\"media_timeout\"}"), 1) << m;
+    EXPECT_EQ(sample(m, "mediapeer_calls_total{outcome=\"failed\"}"), 1) << m;
+    EXPECT_EQ(sample(m, "mediapeer_active_calls"), 0) << m;
+    EXPECT_EQ(sample(m, "mediapeer_call_setup_seconds_count"), 2) << m;
+    EXPECT_EQ(sample(m, "mediapeer_recordings_total"), 2) << m;
+    std::uint64_t bytes = 0;
+    for (const auto& file : files_in(dir_.path())) {
+        GStatBuf st;
+        if (g_stat(file.c_str(), &st) == 0) bytes += static_cast<std::uint64_t>(st.st_size);
+    }
+    EXPECT_EQ(sample(m, "mediapeer_recording_bytes_total"), static_cast<double>(bytes)) << m;
+    EXPECT_GT(sample(m, "mediapeer_rtp_packets_received_total"), 100) << m;
+    EXPECT_GT(sample(m, "mediapeer_rtp_packets_sent_total"), 100) << m;
+    EXPECT_GE(sample(m, "mediapeer_key_frame_requests_total"), 0) << m;
+    EXPECT_GE(sample(m, "mediapeer_packets_lost_total"), 0) << m;
+    EXPECT_EQ(sample(m, "mediapeer_signaling_reconnects_total"), 0) << m;
+
+    std::string listen = signal_->url().substr(std::string("http://").size());
+    listen.pop_back();
+    signal_->stop(SIGKILL);
+    EXPECT_TRUE(pump_until([&] { return http_get(url + "healthz").status == 503; }, 10000));
+    ASSERT_TRUE(pump_until([&] { return bool(signal_ = SignalProcess::start({"--listen", listen}, &error)); }, 10000));
+    EXPECT_TRUE(pump_until([&] { return http_get(url + "healthz").status == 200; }, 20000));
+    EXPECT_EQ(sample(http_get(url + "metrics").body, "mediapeer_signaling_reconnects_total"), 1);
 }
 
 class PeersWithMediaTimeout : public Peers {

@@ -1,0 +1,21 @@
+// The server peer's /metrics, in Prometheus text format: its calls (call
+// manager) and their media (media metrics).
+#pragma once
+
+#include "media/media_metrics.hpp"
+#include "peer/call_manager.hpp"
+
+#include <string>
+
+namespace mp::peer {
+
+struct PeerSnapshot {
+    std::size_t active_calls = 0;
+    CallCounters calls;
+    bool logged_in = false;
+    std::uint64_t signaling_reconnects = 0;
+};
+
+std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetrics& media);
+
+}  // namespace mp::peer
