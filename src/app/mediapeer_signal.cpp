@@ -1,5 +1,6 @@
 // mediapeer-signal: the signaling server. Prints one line
 // "mediapeer-signal listening on URL" on stdout once it serves.
+#include "app/flags.hpp"
 #include "common/gobj.hpp"
 #include "signal/server.hpp"
 
@@ -7,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <vector>
 #include <cstdlib>
 
 #ifndef MP_DEFAULT_WEB_ROOT
@@ -99,7 +101,7 @@ gboolean on_stop_signal(gpointer data) {
 
 int main(int argc, char** argv) {
     Flags f;
-    const GOptionEntry entries[] = {
+    std::vector<GOptionEntry> entries = {
         {"listen", 0, 0, G_OPTION_ARG_STRING, &f.listen,
          "Address to listen on (default 127.0.0.1:8090; port 0 picks one)", "ADDR:PORT"},
         {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &f.web_root,
@@ -131,18 +133,8 @@ int main(int argc, char** argv) {
          "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
         {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &f.ping_timeout,
          "Close a connection silent this long (default 30)", "SECONDS"},
-        {},
     };
-    GOptionContext* context = g_option_context_new("- mediapeer signaling server");
-    g_option_context_add_main_entries(context, entries, nullptr);
-    GError* raw = nullptr;
-    bool parsed = g_option_context_parse(context, &argc, &argv, &raw);
-    g_option_context_free(context);
-    if (!parsed) {
-        mp::GErrorPtr error(raw);
-        std::fprintf(stderr, "mediapeer-signal: %s (see --help)\n", error->message);
-        return 2;
-    }
+    if (!mp::app::parse_flags("mediapeer-signal", "- mediapeer signaling server", entries, argc, argv)) return 2;
     raise_fd_limit();
 
     App app;

@@ -1,6 +1,7 @@
 // Flags both peers take: where signaling is, who we are, how ICE may go.
 #pragma once
 
+#include "app/flags.hpp"
 #include "peer/call.hpp"
 #include "peer/ice_servers.hpp"
 #include "peer/ws_signaller.hpp"
@@ -80,21 +81,5 @@ struct PeerFlags {
         return o;
     }
 };
-
-// Parses argv with `entries` (plus a terminator); false after printing why.
-inline bool parse_flags(const char* program, const char* summary, std::vector<GOptionEntry> entries,
-                        int& argc, char**& argv) {
-    entries.push_back(GOptionEntry{});
-    GOptionContext* context = g_option_context_new(summary);
-    g_option_context_add_main_entries(context, entries.data(), nullptr);
-    GError* error = nullptr;
-    bool ok = g_option_context_parse(context, &argc, &argv, &error);
-    g_option_context_free(context);
-    if (!ok) {
-        g_printerr("%s: %s (see --help)\n", program, error->message);
-        g_error_free(error);
-    }
-    return ok;
-}
 
 }  // namespace mp::app

@@ -10,6 +10,7 @@
 #include "support/ws_client.hpp"
 
 #include <gtest/gtest.h>
+#include <libsoup/soup.h>
 
 #include <regex>
 #include <string>
@@ -131,6 +132,32 @@ inline std::vector<std::string> files_in(const std::string& dir) {
     while (const char* name = d ? g_dir_read_name(d) : nullptr) files.push_back(dir + "/" + name);
     if (d) g_dir_close(d);
     return files;
+}
+
+// A blocking GET, for status endpoints.
+struct HttpReply {
+    guint status = 0;
+    std::string body;
+};
+
+inline HttpReply http_get(const std::string& url) {
+    GRef<SoupSession> session = adopt_ref(soup_session_new_with_options("timeout", 5, nullptr));
+    GRef<SoupMessage> message = adopt_ref(soup_message_new("GET", url.c_str()));
+    GBytesPtr body(soup_session_send_and_read(session.get(), message.get(), nullptr, nullptr));
+    HttpReply r{soup_message_get_status(message.get()), ""};
+    if (body) {
+        gsize size = 0;
+        const char* data = static_cast<const char*>(g_bytes_get_data(body.get(), &size));
+        r.body.assign(data, size);
+    }
+    return r;
+}
+
+// The value of one sample line ("name{labels} value") of a Prometheus text.
+inline double sample(const std::string& metrics, const std::string& name) {
+    std::smatch m;
+    std::string pattern = "\n" + std::regex_replace(name, std::regex(R"([{}\[\]+.])"), R"(\$&)") + R"( ([0-9.e+-]+)\n)";
+    return std::regex_search(metrics, m, std::regex(pattern)) ? std::stod(m[1]) : -1;
 }
 
 }  // namespace mp::test
