@@ -119,9 +119,14 @@ private:
             chat_sent_ = true;
             for (const auto& text : chat_) call_->send_chat(text);
         }
-        if (ice_us_ && now - ice_us_ >= gint64{duration_s_} * G_USEC_PER_SEC) {
-            ended_by_us_ = true;
-            call_->end("the call lasted " + std::to_string(duration_s_) + " s", true);
+        if (ice_us_ && now - ice_us_ >= gint64{duration_s_} * G_USEC_PER_SEC && !ending_) {
+            ending_ = true;  // the pair in use is read while the call still runs
+            call_->read_selected_pair([this](const std::string& local, const std::string& remote) {
+                std::printf("ice: local %s, remote %s\n", local.empty() ? "unknown" : local.c_str(),
+                            remote.empty() ? "unknown" : remote.c_str());
+                ended_by_us_ = true;
+                call_->end("the call lasted " + std::to_string(duration_s_) + " s", true);
+            });
         }
     }
 
@@ -168,6 +173,7 @@ private:
     mp::GSourcePtr watch_;
     gint64 answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
     bool ended_by_us_ = false;
+    bool ending_ = false;
     bool chat_open_ = false, chat_sent_ = false;
 };
 
@@ -204,6 +210,9 @@ int main(int argc, char** argv) {
     entries.push_back({"duration", 0, 0, G_OPTION_ARG_INT, &duration,
                        "Hang up this long after ICE connects (default 5)", "SECONDS"});
     entries.push_back({"h264", 0, 0, G_OPTION_ARG_NONE, &h264, "Offer H.264 instead of VP8", nullptr});
+    gboolean relay = FALSE;
+    entries.push_back({"relay", 0, 0, G_OPTION_ARG_NONE, &relay,
+                       "ICE through TURN relays only (the TURN server from --turn or /config.json)", nullptr});
     entries.push_back({"chat", 0, 0, G_OPTION_ARG_STRING_ARRAY, &chat,
                        "Send this on the data channel once media arrives (repeatable); replies are printed",
                        "TEXT"});
@@ -233,7 +242,13 @@ int main(int argc, char** argv) {
         return 2;
     }
     OfferClock clock(**signaller);
-    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), flags.call((*signaller)->options()),
+    auto call_options = flags.call((*signaller)->options());
+    call_options.relay_only = relay;
+    if (relay && call_options.turn_servers.empty()) {
+        std::fprintf(stderr, "mediapeer-call: --relay needs a TURN server (--turn, or the signaling server's /config.json)\n");
+        return 2;
+    }
+    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), call_options,
                   chat_lines, std::move(*media), record_to);
     clock.start(caller);
     g_main_loop_run(caller.loop.get());

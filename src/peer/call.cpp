@@ -8,6 +8,8 @@
 
 #include <agent.h>
 
+#include <map>
+
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "mediapeer-call"
 
@@ -97,6 +99,8 @@ bool Call::build_pipeline() {
     }
     g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  options_.jitterbuffer_latency_ms, nullptr);
+    if (options_.relay_only)
+        g_object_set(webrtc_, "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, nullptr);
     if (!options_.stun_server.empty())
         g_object_set(webrtc_, "stun-server", options_.stun_server.c_str(), nullptr);
     for (const auto& turn : options_.turn_servers) {
@@ -504,6 +508,58 @@ void Call::reply_with_stats() {
                 static_cast<double>(g_get_monotonic_time() - c.media_since_us_) / G_USEC_PER_SEC;
             c.send_chat(format_stats(walk.stats));
         });
+    g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
+namespace {
+
+// Stats entries by their "id".
+std::map<std::string, const GstStructure*> stats_by_id(const GstStructure* reply) {
+    std::map<std::string, const GstStructure*> entries;
+    gst_structure_foreach(
+        reply,
+        [](GQuark, const GValue* value, gpointer data) -> gboolean {
+            if (!GST_VALUE_HOLDS_STRUCTURE(value)) return TRUE;
+            const GstStructure* entry = gst_value_get_structure(value);
+            if (const char* id = gst_structure_get_string(entry, "id"))
+                (*static_cast<std::map<std::string, const GstStructure*>*>(data))[id] = entry;
+            return TRUE;
+        },
+        &entries);
+    return entries;
+}
+
+std::string string_field(const GstStructure* s, const char* name) {
+    if (!s) return "";
+    if (const char* text = gst_structure_get_string(s, name)) return text;
+    // Some versions give the candidate type as an enum.
+    const GValue* value = gst_structure_get_value(s, name);
+    if (value && G_VALUE_HOLDS_ENUM(value)) {
+        GEnumValue* e = g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(G_VALUE_TYPE(value))), g_value_get_enum(value));
+        return e ? e->value_nick : "";
+    }
+    return "";
+}
+
+}  // namespace
+
+void Call::read_selected_pair(std::function<void(const std::string&, const std::string&)> then) {
+    if (!webrtc_) return then("", "");
+    GstPromise* promise = promise_on_main(*handle_, "reading the ICE pair", [then](Call&, const GstStructure* reply) {
+        if (!reply) return then("", "");
+        auto entries = stats_by_id(reply);
+        for (const auto& [id, entry] : entries) {
+            std::string pair_id = string_field(entry, "selected-candidate-pair-id");
+            if (pair_id.empty() || !entries.count(pair_id)) continue;
+            const GstStructure* pair = entries[pair_id];
+            auto local = entries.find(string_field(pair, "local-candidate-id"));
+            auto remote = entries.find(string_field(pair, "remote-candidate-id"));
+            return then(local == entries.end() ? "" : string_field(local->second, "candidate-type"),
+                        remote == entries.end() ? "" : string_field(remote->second, "candidate-type"));
+        }
+        then("", "");
+    });
     g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
     gst_promise_unref(promise);
 }

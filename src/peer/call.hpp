@@ -22,6 +22,7 @@ struct CallOptions {
     std::vector<std::string> ice_addresses;  // libnice uses only these (tests: 127.0.0.1)
     std::string stun_server;                 // stun://host:port
     std::vector<std::string> turn_servers;   // turn(s)://user:password@host:port
+    bool relay_only = false;                 // ICE through TURN relays only
     unsigned jitterbuffer_latency_ms = 50;   // low: an echo adds it to the caller's delay
     unsigned media_timeout_s = 10;           // end a call silent this long (0: never)
     bool answer_chat = false;                // reply to data-channel messages (the server peer)
@@ -69,6 +70,9 @@ public:
     void send_chat(const std::string& text);
     // Idempotent. `tell_peer`: send `leave` (not when the peer left first).
     void end(const std::string& reason, bool tell_peer);
+    // The candidate types ("host", "srflx", "relay", ...) of the ICE pair in
+    // use, from webrtcbin's stats; empty when unknown. `then` runs on the main context.
+    void read_selected_pair(std::function<void(const std::string& local, const std::string& remote)> then);
     // Ends the call as failed, telling the peer.
     void fail(const std::string& reason);
     CallOutcome outcome() const { return outcome_; }
