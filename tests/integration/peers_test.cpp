@@ -30,6 +30,16 @@ TEST_F(Peers, CallsInARowAndSideBySide) {
     expect_echoed(call("last"));
 }
 
+// Each call has its own pipeline: ten at once all get their media back.
+TEST_F(Peers, TenConcurrentEchoCallsAllGetTheirFramesBack) {
+    std::vector<std::unique_ptr<Process>> callers;
+    for (int i = 0; i < 10; ++i) callers.push_back(start_call("caller" + std::to_string(i), {"--duration", "4"}));
+    for (auto& caller : callers) {
+        ASSERT_TRUE(caller);
+        expect_echoed(report_of(*caller, 60000));
+    }
+}
+
 TEST_F(Peers, CallToAUserWhoIsOfflineFails) {
     auto caller = Process::start({built_program("mediapeer-call"), "--signal", signal_->ws_url(),
                                   "--name", "carol", "--call", "nobody", "--ice-address", "127.0.0.1"});
@@ -143,13 +153,10 @@ TEST_F(Peers, ASignalingServerRestartMidCallKeepsTheCallAndTheBotComesBack) {
         << error;
     EXPECT_TRUE(pump_until([&] { return count_of(bot_->stdout_text(), "logged in as server") == 2; }, 20000))
         << bot_->stderr_text();
-    CallReport r;
-    r.status = caller->wait(30000);
-    r.out = caller->stdout_text();
-    EXPECT_EQ(r.status, 0) << r.out << caller->stderr_text();
-    long sent = number(r.out, R"(sent: video (\d+) frames)"), received = number(r.out, R"(received: video (\d+) frames)");
-    EXPECT_GT(sent, 200) << r.out;  // 8 s at 30 frames/s
-    EXPECT_GE(received, sent * 9 / 10) << "the media stopped: " << r.out;
+    CallReport r = report_of(*caller, 30000);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_GT(r.video_sent, 200) << r.out;  // 8 s at 30 frames/s
+    EXPECT_GE(r.video_received, r.video_sent * 9 / 10) << "the media stopped: " << r.out;
     expect_echoed(call("bob"));  // a new call through the new signaling server
     EXPECT_NE(bot_->stderr_text().find("back on signaling with 1 calls going on"), std::string::npos)
         << bot_->stderr_text();

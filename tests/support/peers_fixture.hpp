@@ -32,6 +32,28 @@ inline long number(const std::string& text, const char* pattern) {
 
 // Starts mediapeer-signal and mediapeer (with bot_args_) for each test.
 class Peers : public testing::Test {
+public:
+    // Waits for a running mediapeer-call to end and reads its report.
+    static CallReport report_of(Process& caller, int timeout_ms) {
+        CallReport r;
+        r.status = caller.wait(timeout_ms);
+        r.out = caller.stdout_text();
+        r.err = caller.stderr_text();
+        r.video_sent = number(r.out, R"(sent: video (\d+) frames)");
+        r.video_received = number(r.out, R"(received: video (\d+) frames)");
+        r.audio_sent = number(r.out, R"(sent: video \d+ frames \d+ bytes, audio (\d+) packets)");
+        r.audio_received = number(r.out, R"(received: video \d+ frames \d+ bytes, audio (\d+) packets)");
+        return r;
+    }
+
+    static void expect_echoed(const CallReport& r) {
+        EXPECT_EQ(r.status, 0) << r.out << r.err;
+        EXPECT_GT(r.video_sent, 30) << r.out;
+        EXPECT_GE(r.video_received, r.video_sent * 9 / 10) << r.out;
+        EXPECT_GE(r.audio_received, r.audio_sent * 9 / 10) << r.out;
+    }
+
+
 protected:
     void SetUp() override {
         std::string error;
@@ -65,23 +87,7 @@ protected:
         std::vector<std::string> args = {"--duration", "2"};
         args.insert(args.end(), extra.begin(), extra.end());
         auto caller = start_call(name, args);
-        CallReport r;
-        if (!caller) return r;
-        r.status = caller->wait(30000);
-        r.out = caller->stdout_text();
-        r.err = caller->stderr_text();
-        r.video_sent = number(r.out, R"(sent: video (\d+) frames)");
-        r.video_received = number(r.out, R"(received: video (\d+) frames)");
-        r.audio_sent = number(r.out, R"(sent: video \d+ frames \d+ bytes, audio (\d+) packets)");
-        r.audio_received = number(r.out, R"(received: video \d+ frames \d+ bytes, audio (\d+) packets)");
-        return r;
-    }
-
-    static void expect_echoed(const CallReport& r) {
-        EXPECT_EQ(r.status, 0) << r.out << r.err;
-        EXPECT_GT(r.video_sent, 30) << r.out;
-        EXPECT_GE(r.video_received, r.video_sent * 9 / 10) << r.out;
-        EXPECT_GE(r.audio_received, r.audio_sent * 9 / 10) << r.out;
+        return caller ? report_of(*caller, 30000) : CallReport{};
     }
 
     std::vector<std::string> bot_args_;
