@@ -374,6 +374,20 @@ protected:
     PeersWithMediaTimeout() { bot_args_ = {"--media-timeout", "2"}; }
 };
 
+// Nobody can tell the bot that a caller went away while signaling is down:
+// the media timeout does.
+TEST_F(PeersWithMediaTimeout, ACallerThatVanishesWhileSignalingIsDownIsEndedByTheMediaTimeout) {
+    auto caller = start_call("alice", {"--duration", "60"});
+    ASSERT_TRUE(caller);
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("ICE connected") != std::string::npos; }, 15000));
+    signal_->stop(SIGKILL);
+    ASSERT_TRUE(pump_until([&] { return bot_->stderr_text().find("signaling lost") != std::string::npos; }, 10000));
+    caller->stop(SIGKILL, 5000);
+    EXPECT_TRUE(pump_until(
+        [&] { return bot_->stderr_text().find("[call alice#1] ended: no media for 2 s") != std::string::npos; }, 10000))
+        << bot_->stderr_text();
+}
+
 TEST_F(PeersWithMediaTimeout, ACallerThatFreezesIsEndedAndTheBotServesTheNextCall) {
     auto caller = start_call("frozen", {"--duration", "60"});
     ASSERT_TRUE(caller);
