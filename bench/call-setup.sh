@@ -5,23 +5,14 @@
 # offer->ICE connected and offer->first echoed video frame.
 #   bench/call-setup.sh [CALLS]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${MP_BUILD_DIR:-$root/build}"
+source "$(dirname "$0")/lib.sh"
 calls=${1:-100}
-ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call >&2
 
 work=$(mktemp -d)
+bot_pid= signal_pid=
 cleanup() { kill $bot_pid $signal_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-mkfifo "$work/signal.out"
-"$build/src/mediapeer-signal" --listen 127.0.0.1:0 > "$work/signal.out" 2>/dev/null &
-signal_pid=$!
-read -r line < "$work/signal.out"
-url=${line##*listening on }
-ws="ws://${url#http://}"
-"$build/src/mediapeer" --signal "$ws" --ice-address 127.0.0.1 > "$work/bot.out" 2> "$work/bot.err" &
-bot_pid=$!
-for _ in $(seq 100); do grep -q "logged in" "$work/bot.out" 2>/dev/null && break; sleep 0.1; done
+start_peers "$work"
 
 for i in $(seq "$calls"); do
   "$build/src/mediapeer-call" --signal "$ws" --name "bench$i" --call server \

@@ -6,24 +6,15 @@
 # The figures should stay flat: nothing may be left behind per call.
 #   bench/soak.sh [CALLS] [STEP]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${MP_BUILD_DIR:-$root/build}"
+source "$(dirname "$0")/lib.sh"
 calls=${1:-1000}
 step=${2:-100}
-ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call >&2
 
 work=$(mktemp -d)
+bot_pid= signal_pid=
 cleanup() { kill $bot_pid $signal_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-mkfifo "$work/signal.out"
-"$build/src/mediapeer-signal" --listen 127.0.0.1:0 > "$work/signal.out" 2>/dev/null &
-signal_pid=$!
-read -r line < "$work/signal.out"
-url=${line##*listening on }
-ws="ws://${url#http://}"
-"$build/src/mediapeer" --signal "$ws" --ice-address 127.0.0.1 > "$work/bot.out" 2> "$work/bot.err" &
-bot_pid=$!
-for _ in $(seq 100); do grep -q "logged in" "$work/bot.out" 2>/dev/null && break; sleep 0.1; done
+start_peers "$work"
 
 # Waits until the bot has ended as many calls as were made (the caller's
 # leave reaches it a moment after the caller exits).
