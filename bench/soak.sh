@@ -40,6 +40,7 @@ for i in $(seq "$calls"); do
       --ice-address 127.0.0.1 --duration 1 > /dev/null 2>&1 || failed=$((failed + 1))
   if [ $((i % step)) -eq 0 ]; then
     wait_for_ended "$i"
+    sleep 1  # "ended" is logged as the teardown starts; let it finish
     sample "$i"
   fi
 done
