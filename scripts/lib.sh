@@ -10,6 +10,8 @@ MEDIAPEER_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
+  coturn
+  chromium nodejs
 )
 
 ensure_packages() {
@@ -33,4 +35,22 @@ build() {
     meson setup build --buildtype=debugoptimized -Dwerror=true
   fi
   ninja -C build
+}
+
+# The e2e tests' npm packages (tests/e2e/package-lock.json), installed when
+# missing or older than the lock file. npm comes with nodesource's nodejs;
+# with Debian's nodejs it is Debian's `npm` package (installed when missing:
+# never alongside nodesource's nodejs, which it conflicts with).
+ensure_e2e_packages() {
+  if ! command -v npm >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "the e2e tests need npm; with Debian's nodejs, install it as root with:" >&2
+      echo "  sudo apt-get install -y npm" >&2
+      exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
+  fi
+  local lock=tests/e2e/package-lock.json installed=tests/e2e/node_modules/.package-lock.json
+  [ -f "$installed" ] && [ ! "$lock" -nt "$installed" ] && return 0
+  (cd tests/e2e && npm ci --no-audit --no-fund)
 }
