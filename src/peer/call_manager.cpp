@@ -1,9 +1,26 @@
 #include "peer/call_manager.hpp"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "mediapeer-call"
 
 namespace mp::peer {
+
+namespace {
+
+// A call's ~15 streaming threads allocate from several malloc arenas; what
+// they free stays there, and RSS crept up by ~1 MiB per 8 concurrent calls
+// (heaptrack found no such leak). Handing the free pages back keeps it flat.
+void give_back_freed_memory() {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+}  // namespace
 
 namespace {
 constexpr std::size_t kMaxEarlyCandidates = 64;  // per caller; a browser gathers a dozen or so
@@ -105,6 +122,7 @@ void CallManager::on_call_ended(const std::string& peer, const std::string&) {
         }
     }
     calls_.erase(peer);
+    give_back_freed_memory();
     if (calls_.empty() && all_ended_) std::exchange(all_ended_, nullptr)();
 }
 
