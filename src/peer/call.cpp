@@ -32,6 +32,8 @@ struct Call::Handle {
 
 namespace {
 
+constexpr gint64 kSlowTeardownMs = 200;
+
 unsigned next_call_number() {
     static unsigned n = 0;
     return ++n;
@@ -672,6 +674,8 @@ void stop_sinks_first(GstElement* bin) {
 // or out of webrtcbin dropped), then webrtcbin's sinks stop, then webrtcbin,
 // then the rest.
 void Call::teardown() {
+    gint64 started_us = g_get_monotonic_time();
+    g_signal_handlers_disconnect_by_data(pipeline_.get(), handle_.get());
     bus_watch_.reset();
     media_watch_.reset();
     if (channel_) g_signal_handlers_disconnect_by_data(channel_.get(), handle_.get());
@@ -695,6 +699,9 @@ void Call::teardown() {
     pipeline_.reset();
     webrtc_ = nullptr;
     handle_.reset();
+    // Everything else waits meanwhile (this is the main thread): say so when it is long.
+    gint64 took_ms = (g_get_monotonic_time() - started_us) / 1000;
+    if (took_ms >= kSlowTeardownMs) g_message("%s stopping the pipeline took %" G_GINT64_FORMAT " ms", log_id_.c_str(), took_ms);
 }
 
 }  // namespace mp::peer
