@@ -1,11 +1,13 @@
 // mediapeer-call: the native caller. Calls a user (a browser or the server
 // peer), sends a test pattern and a tone or a file, counts what comes back
 // (and may record it), and prints the call's set-up times and its frame
-// counts. Exits non-zero if the call fails or no media arrives.
+// counts. Exits non-zero if the call fails or no media arrives. With --janus
+// URL it calls the echotest plugin of a Janus server over its HTTP API instead.
 #include "app/media_options.hpp"
 #include "app/peer_options.hpp"
 #include "common/gobj.hpp"
 #include "media/record.hpp"
+#include "peer/janus_signaller.hpp"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -196,11 +198,15 @@ int main(int argc, char** argv) {
     char* callee = nullptr;
     char* send = nullptr;
     char* record = nullptr;
+    char* janus = nullptr;
     gint duration = 5;
     gboolean h264 = FALSE, loop = FALSE;
     char** chat = nullptr;
     auto entries = flags.entries();
-    entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
+    entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required without --janus)", "NAME"});
+    entries.push_back({"janus", 0, 0, G_OPTION_ARG_STRING, &janus,
+                       "Call the echotest plugin of the Janus server whose HTTP API is at URL instead "
+                       "(--signal is then not used)", "http://HOST:PORT/janus"});
     entries.push_back({"send", 0, 0, G_OPTION_ARG_FILENAME, &send,
                        "What to send: test (pattern and tone, the default) or a WebM/Matroska/MP4 file",
                        "test|FILE"});
@@ -217,14 +223,15 @@ int main(int argc, char** argv) {
                        "Send this on the data channel once media arrives (repeatable); replies are printed",
                        "TEXT"});
     if (!mp::app::parse_flags("mediapeer-call", "- call a user", entries, argc, argv)) return 2;
-    mp::GCharPtr callee_owned(callee), send_owned(send), record_owned(record);
+    mp::GCharPtr callee_owned(callee), send_owned(send), record_owned(record), janus_owned(janus);
     std::vector<std::string> chat_lines;
     for (char** c = chat; c && *c; ++c) chat_lines.emplace_back(*c);
     g_strfreev(chat);
-    if (!callee) {
+    if (!callee && !janus) {
         std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
         return 2;
     }
+    std::string callee_name = callee ? callee : "janus";
     std::string what = send ? send : "test";
     auto media = what == "test" ? mp::app::load_media("test", "", false) : mp::app::load_media("play", what, loop);
     if (!media) {
@@ -236,19 +243,39 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer-call: %s\n", problem.c_str());
         return 2;
     }
-    auto signaller = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
-    if (!signaller) {
-        std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
-        return 2;
+    std::unique_ptr<mp::peer::Signaller> signaller;
+    mp::peer::CallOptions call_options;
+    if (janus) {
+        mp::peer::JanusSignallerOptions janus_options;
+        janus_options.url = janus;
+        janus_options.name = flags.name ? flags.name : "mediapeer-call";
+        janus_options.peer_name = callee_name;
+        auto created = mp::peer::JanusSignaller::create(std::move(janus_options));
+        if (!created) {
+            std::fprintf(stderr, "mediapeer-call: --janus: %s\n", created.error().c_str());
+            return 2;
+        }
+        signaller = std::move(*created);
+        // Janus serves no /config.json: ICE servers come from --stun/--turn only
+        // (an empty STUN server is none, and stops the fetch).
+        if (!flags.stun) flags.stun = g_strdup("");
+        call_options = flags.call({});
+    } else {
+        auto created = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
+        if (!created) {
+            std::fprintf(stderr, "mediapeer-call: %s\n", created.error().c_str());
+            return 2;
+        }
+        call_options = flags.call((*created)->options());
+        signaller = std::move(*created);
     }
-    OfferClock clock(**signaller);
-    auto call_options = flags.call((*signaller)->options());
+    OfferClock clock(*signaller);
     call_options.relay_only = relay;
     if (relay && call_options.turn_servers.empty()) {
         std::fprintf(stderr, "mediapeer-call: --relay needs a TURN server (--turn, or the signaling server's /config.json)\n");
         return 2;
     }
-    Caller caller(clock, callee, h264, static_cast<unsigned>(std::max(duration, 1)), call_options,
+    Caller caller(clock, callee_name, h264, static_cast<unsigned>(std::max(duration, 1)), call_options,
                   chat_lines, std::move(*media), record_to);
     clock.start(caller);
     g_main_loop_run(caller.loop.get());

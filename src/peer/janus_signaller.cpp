@@ -1,0 +1,745 @@
+#include "peer/janus_signaller.hpp"
+
+#include "common/gobj.hpp"
+#include "protocol/json_writer.hpp"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include <cstring>
+#include <deque>
+#include <initializer_list>
+#include <utility>
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "mediapeer-peer"
+
+namespace mp::peer {
+
+namespace {
+
+// Janus answers a long poll with a keepalive after 30 s of silence; a poll
+// silent for longer means Janus is gone.
+constexpr guint kPollTimeoutS = 45;
+// stop() waits this long at most for Janus to destroy the session.
+constexpr guint kDestroyTimeoutS = 2;
+
+template <typename Fn>
+void guarded(const char* where, Fn&& fn) {
+    try {
+        fn();
+    } catch (const std::exception& e) {
+        g_critical("janus signaling %s: %s", where, e.what());
+    }
+}
+
+std::string quoted(std::string_view text) {
+    std::string out;
+    protocol::append_json_string(out, text);  // escaped: the text may come from the network
+    return out;
+}
+
+bool holds(JsonNode* node, GType type) {
+    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type;
+}
+
+bool absent(JsonNode* node) { return !node || JSON_NODE_HOLDS_NULL(node); }
+
+// A transaction id: Janus echoes it in the request's reply.
+std::string random_transaction() {
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string id(12, ' ');
+    for (char& c : id) c = kAlphabet[g_random_int_range(0, static_cast<gint32>(sizeof kAlphabet - 1))];
+    return id;
+}
+
+// Member `name` of `object` as a string; `fallback` when absent, an error
+// when it is something else.
+Result<std::string, std::string> string_member(JsonObject* object, const char* name,
+                                               std::string fallback = {}) {
+    JsonNode* node = json_object_get_member(object, name);
+    if (absent(node)) return fallback;
+    if (!holds(node, G_TYPE_STRING)) return unexpected("\"" + std::string(name) + "\" must be a string");
+    return std::string(json_node_get_string(node));
+}
+
+// A Janus id (session, handle): a positive integer; 0 when absent.
+Result<guint64, std::string> id_member(JsonObject* object, const char* name) {
+    JsonNode* node = json_object_get_member(object, name);
+    if (absent(node)) return guint64{0};
+    if (!holds(node, G_TYPE_INT64) || json_node_get_int(node) <= 0)
+        return unexpected("\"" + std::string(name) + "\" must be a positive integer");
+    return static_cast<guint64>(json_node_get_int(node));
+}
+
+Result<gint64, std::string> int_member(JsonObject* object, const char* name) {
+    JsonNode* node = json_object_get_member(object, name);
+    if (absent(node)) return gint64{0};
+    if (!holds(node, G_TYPE_INT64)) return unexpected("\"" + std::string(name) + "\" must be an integer");
+    return json_node_get_int(node);
+}
+
+// Member `name` as an object, nullptr when absent; an error when not an object.
+Result<JsonObject*, std::string> object_member(JsonObject* object, const char* name) {
+    JsonNode* node = json_object_get_member(object, name);
+    if (absent(node)) return static_cast<JsonObject*>(nullptr);
+    if (!JSON_NODE_HOLDS_OBJECT(node)) return unexpected("\"" + std::string(name) + "\" must be an object");
+    return json_node_get_object(node);
+}
+
+// A Janus API request: {"janus": verb, "transaction": ..., members...};
+// each member's value is JSON text already.
+using JsonMembers = std::initializer_list<std::pair<std::string_view, std::string>>;
+std::string request_text(std::string_view verb, std::string_view transaction, JsonMembers members) {
+    protocol::JsonObjectWriter writer;
+    writer.string("janus", verb).string("transaction", transaction);
+    for (const auto& [key, json] : members) writer.raw(key, json);
+    return writer.finish();
+}
+
+std::string compact_json(JsonNode* node) {
+    GCharPtr text(json_to_string(node, FALSE));
+    return text ? text.get() : "";
+}
+
+Result<SessionDescription, std::string> parse_jsep(JsonObject* jsep) {
+    auto type = string_member(jsep, "type");
+    if (!type) return unexpected("jsep: " + type.error());
+    auto sdp = string_member(jsep, "sdp");
+    if (!sdp) return unexpected("jsep: " + sdp.error());
+    if (*type != "offer" && *type != "answer")
+        return unexpected("jsep: type " + quoted(*type) + ", expected \"offer\" or \"answer\"");
+    if (sdp->empty()) return unexpected(std::string("jsep: no \"sdp\""));
+    return SessionDescription{*type, *sdp};
+}
+
+// "trickle": {"candidate": {"candidate", "sdpMid", "sdpMLineIndex"}} or {"completed": true}.
+std::optional<std::string> parse_trickle(JsonObject* object, JanusMessage& message) {
+    auto candidate = object_member(object, "candidate");
+    if (!candidate) return "trickle: " + candidate.error();
+    if (!*candidate) return std::string("trickle: no \"candidate\" object");
+    JsonNode* completed = json_object_get_member(*candidate, "completed");
+    if (holds(completed, G_TYPE_BOOLEAN) && json_node_get_boolean(completed)) {
+        message.candidates_completed = true;
+        return std::nullopt;
+    }
+    auto text = string_member(*candidate, "candidate");
+    auto mid = string_member(*candidate, "sdpMid");
+    auto index = int_member(*candidate, "sdpMLineIndex");
+    if (!text) return "trickle: " + text.error();
+    if (!mid) return "trickle: " + mid.error();
+    if (!index || *index < 0 || *index > G_MAXUINT)
+        return std::string("trickle: \"sdpMLineIndex\" must be an integer >= 0");
+    if (text->empty()) {
+        message.candidates_completed = true;
+        return std::nullopt;
+    }
+    message.candidate = IceCandidate{*text, *mid, static_cast<unsigned>(*index)};
+    return std::nullopt;
+}
+
+// "plugindata": {"plugin": "...", "data": {...}}; the plugin's own errors are
+// data.error and data.error_code.
+std::optional<std::string> parse_plugin_data(JsonObject* object, JanusMessage& message) {
+    auto plugindata = object_member(object, "plugindata");
+    if (!plugindata) return plugindata.error();
+    if (!*plugindata) return std::nullopt;
+    auto data = object_member(*plugindata, "data");
+    if (!data) return "plugindata: " + data.error();
+    if (!*data) return std::nullopt;
+    message.plugin_data = compact_json(json_object_get_member(*plugindata, "data"));
+    auto error = string_member(*data, "error");
+    auto code = int_member(*data, "error_code");
+    if (!error) return "plugindata: " + error.error();
+    if (!code) return "plugindata: " + code.error();
+    message.error = *error;
+    message.error_code = *code;
+    if (message.error_code && message.error.empty()) message.error = "plugin error";
+    return std::nullopt;
+}
+
+// The few fields of "media", "slowlink" and "webrtcup" worth a log line.
+std::string media_detail(JsonObject* object) {
+    std::string detail;
+    for (const char* name : {"type", "mid", "receiving", "uplink", "lost", "nacks"}) {
+        JsonNode* node = json_object_get_member(object, name);
+        if (!node || !JSON_NODE_HOLDS_VALUE(node)) continue;
+        detail += (detail.empty() ? "" : " ") + std::string(name) + "=" + compact_json(node);
+    }
+    return detail;
+}
+
+Result<JanusMessage, std::string> parse_janus_object(JsonObject* object) {
+    JanusMessage message;
+    auto janus = string_member(object, "janus");
+    if (!janus) return unexpected(janus.error());
+    if (janus->empty()) return unexpected(std::string("no \"janus\" string"));
+    message.janus = *janus;
+    auto transaction = string_member(object, "transaction");
+    auto session = id_member(object, "session_id");
+    auto sender = id_member(object, "sender");
+    auto reason = string_member(object, "reason");
+    if (!transaction) return unexpected(transaction.error());
+    if (!session) return unexpected(session.error());
+    if (!sender) return unexpected(sender.error());
+    if (!reason) return unexpected(reason.error());
+    message.transaction = *transaction;
+    message.session_id = *session;
+    message.sender = *sender;
+    message.reason = *reason;
+
+    auto data = object_member(object, "data");
+    if (!data) return unexpected(data.error());
+    if (*data) {
+        auto id = id_member(*data, "id");
+        if (!id) return unexpected("data: " + id.error());
+        message.data_id = *id;
+    }
+    auto error = object_member(object, "error");
+    if (!error) return unexpected(error.error());
+    if (*error) {
+        auto code = int_member(*error, "code");
+        auto text = string_member(*error, "reason", "no reason given");
+        if (!code) return unexpected("error: " + code.error());
+        if (!text) return unexpected("error: " + text.error());
+        message.error_code = *code;
+        message.error = *text;
+    } else if (message.janus == "error") {
+        return unexpected(std::string("an \"error\" without an \"error\" object"));
+    }
+    if (auto why = parse_plugin_data(object, message)) return unexpected(*why);
+    auto jsep = object_member(object, "jsep");
+    if (!jsep) return unexpected(jsep.error());
+    if (*jsep) {
+        auto description = parse_jsep(*jsep);
+        if (!description) return unexpected(description.error());
+        message.jsep = *description;
+    }
+    if (message.janus == "trickle")
+        if (auto why = parse_trickle(object, message)) return unexpected(*why);
+    if (message.janus == "media" || message.janus == "slowlink" || message.janus == "webrtcup")
+        message.detail = media_detail(object);
+    return message;
+}
+
+}  // namespace
+
+Result<JanusMessage, std::string> parse_janus_message(std::string_view text) {
+    // json-glib ends strings at an escaped NUL, which would cut an SDP short.
+    if (text.find("\\u0000") != std::string_view::npos)
+        return unexpected(std::string("message contains \\u0000"));
+    auto parser = adopt_ref(json_parser_new_immutable());
+    GErrorSlot error;
+    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
+                                    error.out()))
+        return unexpected(std::string("not JSON: ") + error.message());
+    JsonNode* root = json_parser_get_root(parser.get());
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return unexpected(std::string("not a JSON object"));
+    return parse_janus_object(json_node_get_object(root));
+}
+
+std::optional<std::string> invalid_janus_signaller_options_reason(const JanusSignallerOptions& o) {
+    const char* scheme = g_uri_peek_scheme(o.url.c_str());
+    if (!scheme || (std::strcmp(scheme, "http") != 0 && std::strcmp(scheme, "https") != 0))
+        return "Janus URL " + quoted(o.url) + ": expected http://HOST:PORT/janus (or https://)";
+    GErrorSlot error;
+    GUri* raw = g_uri_parse(o.url.c_str(), G_URI_FLAGS_NONE, error.out());
+    if (!raw) return "Janus URL " + quoted(o.url) + ": " + error.message();
+    std::unique_ptr<GUri, decltype(&g_uri_unref)> uri(raw, g_uri_unref);
+    if (!g_uri_get_host(uri.get()) || !*g_uri_get_host(uri.get()))
+        return "Janus URL " + quoted(o.url) + ": no host";
+    if (g_uri_get_query(uri.get()) || g_uri_get_fragment(uri.get()))
+        return "Janus URL " + quoted(o.url) + ": no query or fragment, please";
+    if (o.peer_name.empty()) return std::string("the Janus peer needs a name");
+    if (o.plugin.empty()) return std::string("no Janus plugin to attach to");
+    if (o.connect_timeout_s < 1 || o.request_timeout_s < 1)
+        return std::string("Janus timeouts must be at least 1 s");
+    return std::nullopt;
+}
+
+class JanusSignaller::Impl : public std::enable_shared_from_this<Impl> {
+public:
+    Impl(JanusSignallerOptions o, GRef<SoupSession> requests, GRef<SoupSession> polls)
+        : options(std::move(o)), requests_(std::move(requests)), polls_(std::move(polls)),
+          base_url_(without_trailing_slash(options.url)) {}
+    ~Impl() { stop(); }
+
+    void start(SignallerEvents& events);
+    void send_offer(const SessionDescription& offer);
+    void send_candidate(const IceCandidate& candidate);
+    void hang_up(const std::optional<std::string>& reason);
+    void stop();
+    bool ready(const char* what) const;
+
+    const JanusSignallerOptions options;
+
+private:
+    enum class State { idle, creating, attaching, ready, failed, stopped };
+    enum class Purpose { create, attach, message, trickle, hangup, destroy };
+    struct Request {
+        Purpose purpose;
+        std::string url;
+        std::string body;
+        std::string transaction;
+    };
+    // What an async request's callback gets; the weak reference tells a
+    // signaller that is gone.
+    struct InFlight {
+        std::weak_ptr<Impl> owner;
+        GRef<SoupMessage> message;
+        Request request;
+    };
+    struct PollInFlight {
+        std::weak_ptr<Impl> owner;
+        GRef<SoupMessage> message;
+    };
+
+    static std::string without_trailing_slash(std::string url) {
+        while (!url.empty() && url.back() == '/') url.pop_back();
+        return url;
+    }
+    static const char* purpose_name(Purpose p);  // also the request's Janus verb
+    std::string session_url() const { return base_url_ + "/" + std::to_string(session_id_); }
+    std::string handle_url() const { return session_url() + "/" + std::to_string(handle_id_); }
+
+    void enqueue(Purpose purpose, std::string url, JsonMembers members = {});
+    void send_next();
+    static void on_request_done(GObject* source, GAsyncResult* result, gpointer data);
+    // `error`: why the request went nowhere, or nullptr.
+    void request_done(const Request& request, SoupMessage* message, GBytes* body, const char* error);
+    void request_failed(const Request& request, const std::string& why);
+    void handle_reply(const Request& request, const JanusMessage& reply);
+    void created(guint64 session_id);
+    void attached(guint64 handle_id);
+
+    void poll();
+    static void on_poll_done(GObject* source, GAsyncResult* result, gpointer data);
+    void poll_done(SoupMessage* message, GBytes* body, const char* error);
+    void handle_event(const JanusMessage& event);
+    void handle_plugin_event(const JanusMessage& event);
+    bool active() const { return state_ == State::creating || state_ == State::attaching || state_ == State::ready; }
+
+    void fail(const std::string& why);
+    void teardown();
+    void destroy_session_now();
+
+    State state_ = State::idle;
+    SignallerEvents* events_ = nullptr;
+    GRef<SoupSession> requests_;  // short requests, one at a time, in order
+    GRef<SoupSession> polls_;     // the long poll, with a longer timeout
+    const std::string base_url_;
+    guint64 session_id_ = 0, handle_id_ = 0;
+    bool session_alive_ = false;  // created at Janus and not known to be gone
+    bool closing_ = false;        // we hung up: what Janus says now is not news
+    std::deque<Request> queue_;
+    bool request_in_flight_ = false;
+    GRef<GCancellable> cancel_ = adopt_ref(g_cancellable_new());
+    GSourcePtr deadline_;  // create + attach
+};
+
+const char* JanusSignaller::Impl::purpose_name(Purpose p) {
+    switch (p) {
+        case Purpose::create: return "create";
+        case Purpose::attach: return "attach";
+        case Purpose::message: return "message";
+        case Purpose::trickle: return "trickle";
+        case Purpose::hangup: return "hangup";
+        case Purpose::destroy: return "destroy";
+    }
+    return "?";
+}
+
+void JanusSignaller::Impl::start(SignallerEvents& events) {
+    if (state_ != State::idle) {
+        g_warning("Janus signaller for %s started twice (or after stop): ignored", options.url.c_str());
+        return;
+    }
+    events_ = &events;
+    state_ = State::creating;
+    deadline_ = attach_source(
+        g_timeout_source_new_seconds(options.connect_timeout_s),
+        [](gpointer data) -> gboolean {
+            auto self = static_cast<Impl*>(data)->shared_from_this();
+            self->deadline_.reset();
+            guarded("timeout", [&] {
+                self->fail("no Janus session with " + self->options.plugin + " at " + self->options.url +
+                           " within " + std::to_string(self->options.connect_timeout_s) + " s");
+            });
+            return G_SOURCE_REMOVE;
+        },
+        this);
+    g_debug("janus: creating a session at %s", options.url.c_str());
+    enqueue(Purpose::create, base_url_);
+}
+
+// Requests leave one at a time, in the order they were made: a trickled
+// candidate must not overtake the offer on another connection.
+void JanusSignaller::Impl::enqueue(Purpose purpose, std::string url, JsonMembers members) {
+    std::string transaction = random_transaction();
+    std::string text = request_text(purpose_name(purpose), transaction, members);
+    queue_.push_back(Request{purpose, std::move(url), std::move(text), std::move(transaction)});
+    send_next();
+}
+
+void JanusSignaller::Impl::send_next() {
+    if (request_in_flight_ || queue_.empty() || !active()) return;
+    Request request = std::move(queue_.front());
+    queue_.pop_front();
+    auto message = adopt_ref(soup_message_new("POST", request.url.c_str()));
+    if (!message) {
+        request_failed(request, "cannot make a request to " + request.url);
+        return;
+    }
+    GBytesPtr body(g_bytes_new(request.body.data(), request.body.size()));
+    soup_message_set_request_body_from_bytes(message.get(), "application/json", body.get());
+    request_in_flight_ = true;
+    auto* in_flight = new InFlight{weak_from_this(), message, std::move(request)};
+    soup_session_send_and_read_async(requests_.get(), message.get(), G_PRIORITY_DEFAULT, cancel_.get(),
+                                     on_request_done, in_flight);
+}
+
+void JanusSignaller::Impl::on_request_done(GObject* source, GAsyncResult* result, gpointer data) {
+    std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(data));
+    GErrorSlot error;
+    GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
+    auto self = in_flight->owner.lock();
+    if (!self || !self->active()) return;  // stopped or failed meanwhile
+    guarded("reply", [&] {
+        self->request_in_flight_ = false;
+        self->request_done(in_flight->request, in_flight->message.get(), body.get(),
+                           error ? error.message() : nullptr);
+        self->send_next();  // checks that the handler did not stop us
+    });
+}
+
+void JanusSignaller::Impl::request_done(const Request& request, SoupMessage* message, GBytes* body,
+                                        const char* error) {
+    if (error) return request_failed(request, error);
+    guint status = soup_message_get_status(message);
+    if (status != SOUP_STATUS_OK) return request_failed(request, "HTTP " + std::to_string(status));
+    gsize size = 0;
+    const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
+    auto reply = parse_janus_message(std::string_view(bytes ? bytes : "", size));
+    if (!reply) return request_failed(request, "unusable reply: " + reply.error());
+    if (reply->transaction != request.transaction) {
+        g_warning("janus: %s reply carries transaction %s, expected %s", purpose_name(request.purpose),
+                  quoted(reply->transaction).c_str(), request.transaction.c_str());
+        return request_failed(request, "reply to another transaction");
+    }
+    handle_reply(request, *reply);
+}
+
+void JanusSignaller::Impl::request_failed(const Request& request, const std::string& why) {
+    std::string what = std::string("Janus ") + purpose_name(request.purpose) + " at " + request.url;
+    switch (request.purpose) {
+        case Purpose::hangup:
+        case Purpose::destroy:  // the end anyway
+            g_message("janus: %s failed: %s", what.c_str(), why.c_str());
+            return;
+        default:
+            fail(what + " failed: " + why);
+    }
+}
+
+void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessage& reply) {
+    const char* what = purpose_name(request.purpose);
+    if (reply.janus == "error") {
+        std::string why = "Janus refused " + std::string(what) + ": " + reply.error + " (" +
+                          std::to_string(reply.error_code) + ")";
+        switch (request.purpose) {
+            case Purpose::create:
+            case Purpose::attach: return fail(why);
+            case Purpose::hangup:
+            case Purpose::destroy: g_message("janus: %s", why.c_str()); return;
+            default:
+                g_warning("janus: %s", why.c_str());
+                events_->on_refused(why);
+                return;
+        }
+    }
+    if (reply.janus != "success" && reply.janus != "ack") {
+        g_warning("janus: unexpected %s reply to %s", quoted(reply.janus).c_str(), what);
+        return;
+    }
+    switch (request.purpose) {
+        case Purpose::create:
+            if (!reply.data_id) return fail("Janus created a session without an id at " + options.url);
+            return created(reply.data_id);
+        case Purpose::attach:
+            if (!reply.data_id) return fail("Janus attached " + options.plugin + " without a handle id");
+            return attached(reply.data_id);
+        case Purpose::message:
+            // A plugin may answer at once ("success" with its data) or later
+            // ("ack", then an event on the long poll).
+            if (reply.janus == "success") return handle_plugin_event(reply);
+            g_debug("janus: message acknowledged");
+            return;
+        case Purpose::destroy:
+            session_alive_ = false;
+            g_message("janus: session %" G_GUINT64_FORMAT " destroyed", session_id_);
+            return;
+        case Purpose::trickle:
+        case Purpose::hangup: g_debug("janus: %s acknowledged", what); return;
+    }
+}
+
+void JanusSignaller::Impl::created(guint64 session_id) {
+    session_id_ = session_id;
+    session_alive_ = true;
+    state_ = State::attaching;
+    g_message("janus: session %" G_GUINT64_FORMAT " at %s; attaching %s", session_id_, options.url.c_str(),
+              options.plugin.c_str());
+    poll();  // also the session's keepalive
+    enqueue(Purpose::attach, session_url(), {{"plugin", quoted(options.plugin)}, {"opaque_id", quoted(options.name)}});
+}
+
+void JanusSignaller::Impl::attached(guint64 handle_id) {
+    handle_id_ = handle_id;
+    state_ = State::ready;
+    deadline_.reset();
+    g_message("janus: session %" G_GUINT64_FORMAT " handle %" G_GUINT64_FORMAT " on %s: ready", session_id_,
+              handle_id_, options.plugin.c_str());
+    events_->on_ready(options.name);  // last: the handler may destroy us
+}
+
+void JanusSignaller::Impl::poll() {
+    // maxev=1: one event (an object, not an array) per poll.
+    std::string url = session_url() + "?maxev=1";
+    auto message = adopt_ref(soup_message_new("GET", url.c_str()));
+    auto* in_flight = new PollInFlight{weak_from_this(), message};
+    soup_session_send_and_read_async(polls_.get(), message.get(), G_PRIORITY_DEFAULT, cancel_.get(),
+                                     on_poll_done, in_flight);
+}
+
+void JanusSignaller::Impl::on_poll_done(GObject* source, GAsyncResult* result, gpointer data) {
+    std::unique_ptr<PollInFlight> in_flight(static_cast<PollInFlight*>(data));
+    GErrorSlot error;
+    GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
+    auto self = in_flight->owner.lock();
+    if (!self || !self->active()) return;
+    guarded("poll", [&] {
+        self->poll_done(in_flight->message.get(), body.get(), error ? error.message() : nullptr);
+        // Again, unless the handler stopped us or the session is gone.
+        if (self->active() && self->session_alive_) self->poll();
+    });
+}
+
+void JanusSignaller::Impl::poll_done(SoupMessage* message, GBytes* body, const char* error) {
+    if (closing_) {  // after our hang-up: the session is going away
+        g_debug("janus: long poll ended after the hang-up");
+        return;
+    }
+    if (error || soup_message_get_status(message) != SOUP_STATUS_OK) {
+        session_alive_ = false;  // nothing to destroy at a Janus that does not answer
+        std::string why = error ? error : "HTTP " + std::to_string(soup_message_get_status(message));
+        return fail("lost Janus session " + std::to_string(session_id_) + " at " + options.url + ": " + why);
+    }
+    gsize size = 0;
+    const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
+    auto event = parse_janus_message(std::string_view(bytes ? bytes : "", size));
+    if (!event) {
+        g_warning("janus: ignoring an unusable event: %s", event.error().c_str());
+        return;
+    }
+    handle_event(*event);
+}
+
+void JanusSignaller::Impl::handle_event(const JanusMessage& event) {
+    if (event.session_id && event.session_id != session_id_) {
+        g_warning("janus: ignoring %s for session %" G_GUINT64_FORMAT ", ours is %" G_GUINT64_FORMAT,
+                  event.janus.c_str(), event.session_id, session_id_);
+        return;
+    }
+    const std::string& kind = event.janus;
+    if (kind == "keepalive") {
+        g_debug("janus: keepalive");
+        return;
+    }
+    if (kind == "timeout") {
+        session_alive_ = false;
+        return fail("Janus session " + std::to_string(session_id_) + " timed out");
+    }
+    if (kind == "error") {
+        std::string why = "Janus error: " + event.error + " (" + std::to_string(event.error_code) + ")";
+        // Without a transaction it is about the poll, i.e. the session.
+        if (event.transaction.empty()) return fail(why + " on session " + std::to_string(session_id_));
+        g_warning("janus: %s", why.c_str());  // the late reply to an acknowledged request
+        return events_->on_refused(why);
+    }
+    if (event.sender && event.sender != handle_id_) {
+        g_warning("janus: ignoring %s from handle %" G_GUINT64_FORMAT ", ours is %" G_GUINT64_FORMAT,
+                  kind.c_str(), event.sender, handle_id_);
+        return;
+    }
+    const std::string& peer = options.peer_name;
+    if (kind == "event") return handle_plugin_event(event);
+    if (kind == "webrtcup" || kind == "media" || kind == "slowlink") {
+        g_message("janus: %s%s%s", kind.c_str(), event.detail.empty() ? "" : " ", event.detail.c_str());
+        return;
+    }
+    if (kind == "trickle") {
+        if (event.candidates_completed) {
+            g_message("janus: end of candidates");
+            return;
+        }
+        if (!ready("a candidate")) return;
+        g_message("janus: candidate %s", event.candidate->candidate.c_str());
+        return events_->on_candidate(peer, *event.candidate);
+    }
+    if (kind == "hangup") {
+        g_message("janus: hangup%s%s", event.reason.empty() ? "" : ": ", event.reason.c_str());
+        return events_->on_leave(peer, event.reason.empty() ? std::nullopt : std::optional(event.reason));
+    }
+    if (kind == "detached") {
+        g_message("janus: handle %" G_GUINT64_FORMAT " detached", handle_id_);
+        closing_ = true;  // nothing left to send to
+        return events_->on_leave(peer, std::string("detached"));
+    }
+    g_message("janus: ignoring a %s event", quoted(kind).c_str());
+}
+
+// The plugin's own reply: an error, an SDP, or something for the log.
+void JanusSignaller::Impl::handle_plugin_event(const JanusMessage& event) {
+    if (!event.error.empty() || event.error_code) {
+        std::string why = options.plugin + " refused: " + event.error + " (" + std::to_string(event.error_code) + ")";
+        g_warning("janus: %s", why.c_str());
+        return events_->on_refused(why);
+    }
+    if (!event.jsep) {
+        g_message("janus: %s event %s", options.plugin.c_str(), event.plugin_data.c_str());
+        return;
+    }
+    if (!ready("an SDP")) return;
+    g_message("janus: %s from %s (%zu bytes of SDP) %s", event.jsep->type.c_str(), options.plugin.c_str(),
+              event.jsep->sdp.size(), event.plugin_data.c_str());
+    if (event.jsep->type == "answer")
+        events_->on_answer(options.peer_name, *event.jsep);
+    else
+        events_->on_offer(options.peer_name, *event.jsep);
+}
+
+bool JanusSignaller::Impl::ready(const char* what) const {
+    if (state_ == State::ready && !closing_) return true;
+    g_debug("janus: not attached: dropping %s", what);
+    return false;
+}
+
+void JanusSignaller::Impl::send_offer(const SessionDescription& offer) {
+    if (!ready("the offer")) return;
+    // The echotest's request: echo both, and no bitrate cap (its REMB would
+    // otherwise limit what the caller sends).
+    std::string body = protocol::JsonObjectWriter()
+                           .boolean("audio", true)
+                           .boolean("video", true)
+                           .raw("bitrate", "0")
+                           .finish();
+    std::string jsep =
+        protocol::JsonObjectWriter().string("type", offer.type).string("sdp", offer.sdp).finish();
+    g_message("janus: sending the offer (%zu bytes of SDP)", offer.sdp.size());
+    enqueue(Purpose::message, handle_url(), {{"body", body}, {"jsep", jsep}});
+}
+
+void JanusSignaller::Impl::send_candidate(const IceCandidate& candidate) {
+    if (!ready("a candidate")) return;
+    std::string object = protocol::JsonObjectWriter()
+                             .string("candidate", candidate.candidate)
+                             .string("sdpMid", candidate.sdp_mid)
+                             .raw("sdpMLineIndex", std::to_string(candidate.sdp_mline_index))
+                             .finish();
+    g_debug("janus: trickling %s", candidate.candidate.c_str());
+    enqueue(Purpose::trickle, handle_url(), {{"candidate", object}});
+}
+
+void JanusSignaller::Impl::hang_up(const std::optional<std::string>& reason) {
+    if (!ready("the hang-up")) return;
+    g_message("janus: hanging up%s%s", reason ? ": " : "", reason.value_or("").c_str());
+    closing_ = true;
+    enqueue(Purpose::hangup, handle_url());
+    enqueue(Purpose::destroy, session_url());
+}
+
+void JanusSignaller::Impl::fail(const std::string& why) {
+    if (!active()) return;
+    state_ = State::failed;
+    g_warning("%s", why.c_str());
+    teardown();
+    events_->on_failed(why);  // last: the handler may destroy the signaller
+}
+
+void JanusSignaller::Impl::stop() {
+    if (state_ == State::stopped) return;
+    state_ = State::stopped;
+    teardown();
+}
+
+void JanusSignaller::Impl::teardown() {
+    deadline_.reset();
+    queue_.clear();
+    g_cancellable_cancel(cancel_.get());
+    request_in_flight_ = false;
+    destroy_session_now();
+}
+
+// Waits (up to kDestroyTimeoutS) for Janus to destroy the session, which
+// also hangs up its PeerConnection: the caller usually exits right after
+// stop(), before an async request would leave, and a session left behind
+// keeps echoing until Janus times it out (60 s), loading the next test.
+void JanusSignaller::Impl::destroy_session_now() {
+    if (!session_alive_) return;
+    session_alive_ = false;
+    std::string text = request_text(purpose_name(Purpose::destroy), random_transaction(), {});
+    auto session = adopt_ref(soup_session_new_with_options("timeout", kDestroyTimeoutS, nullptr));
+    auto message = adopt_ref(soup_message_new("POST", session_url().c_str()));
+    if (!message) return;
+    GBytesPtr body(g_bytes_new(text.data(), text.size()));
+    soup_message_set_request_body_from_bytes(message.get(), "application/json", body.get());
+    GErrorSlot error;
+    GBytesPtr reply(soup_session_send_and_read(session.get(), message.get(), nullptr, error.out()));
+    if (error)
+        g_message("janus: could not destroy session %" G_GUINT64_FORMAT ": %s", session_id_, error.message());
+    else
+        g_message("janus: session %" G_GUINT64_FORMAT " destroyed (HTTP %u)", session_id_,
+                  soup_message_get_status(message.get()));
+}
+
+Result<std::unique_ptr<JanusSignaller>, std::string> JanusSignaller::create(JanusSignallerOptions options) {
+    if (auto why = invalid_janus_signaller_options_reason(options)) return unexpected(*why);
+    auto requests = adopt_ref(soup_session_new_with_options("timeout", options.request_timeout_s, nullptr));
+    auto polls = adopt_ref(soup_session_new_with_options("timeout", kPollTimeoutS, nullptr));
+    auto impl = std::make_shared<Impl>(std::move(options), std::move(requests), std::move(polls));
+    return std::unique_ptr<JanusSignaller>(new JanusSignaller(std::move(impl)));
+}
+
+JanusSignaller::JanusSignaller(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+JanusSignaller::~JanusSignaller() { impl_->stop(); }
+
+void JanusSignaller::start(SignallerEvents& events) { impl_->start(events); }
+
+void JanusSignaller::send_sdp(const std::string& peer, const SessionDescription& description) {
+    if (peer != impl_->options.peer_name) {
+        g_warning("janus: no peer %s (only %s): not sending the %s", quoted(peer).c_str(),
+                  impl_->options.peer_name.c_str(), description.type.c_str());
+        return;
+    }
+    if (description.type != "offer") {
+        g_warning("janus: not sending a session description of type %s: this peer only offers",
+                  quoted(description.type).c_str());
+        return;
+    }
+    impl_->send_offer(description);
+}
+
+void JanusSignaller::send_candidate(const std::string& peer, const IceCandidate& candidate) {
+    if (peer == impl_->options.peer_name) impl_->send_candidate(candidate);
+}
+
+void JanusSignaller::hang_up(const std::string& peer, const std::optional<std::string>& reason) {
+    if (peer == impl_->options.peer_name) impl_->hang_up(reason);
+}
+
+void JanusSignaller::stop() { impl_->stop(); }
+
+const JanusSignallerOptions& JanusSignaller::options() const { return impl_->options; }
+
+}  // namespace mp::peer
