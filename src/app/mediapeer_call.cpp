@@ -256,10 +256,7 @@ int main(int argc, char** argv) {
             return 2;
         }
         signaller = std::move(*created);
-        // Janus serves no /config.json: ICE servers come from --stun/--turn only
-        // (an empty STUN server is none, and stops the fetch).
-        if (!flags.stun) flags.stun = g_strdup("");
-        call_options = flags.call({});
+        call_options = flags.call();  // Janus serves no /config.json: --stun/--turn only
     } else {
         auto created = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
         if (!created) {

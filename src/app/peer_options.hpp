@@ -59,14 +59,20 @@ struct PeerFlags {
         return o;
     }
 
-    // Without --stun or --turn, the ICE servers come from the signaling
-    // server's /config.json (what browsers get); none if it has none.
-    peer::CallOptions call(const peer::WsSignallerOptions& signalling) const {
+    // The ICE servers of --stun/--turn only.
+    peer::CallOptions call() const {
         peer::CallOptions o;
         for (char** a = ice_addresses; a && *a; ++a) o.ice_addresses.emplace_back(*a);
         if (stun) o.stun_server = stun;
         for (char** t = turn; t && *t; ++t) o.turn_servers.emplace_back(*t);
         o.media_timeout_s = static_cast<unsigned>(std::max(media_timeout, 0));
+        return o;
+    }
+
+    // Without --stun or --turn, the ICE servers come from the signaling
+    // server's /config.json (what browsers get); none if it has none.
+    peer::CallOptions call(const peer::WsSignallerOptions& signalling) const {
+        peer::CallOptions o = call();
         if (!stun && !turn) {
             auto servers = peer::fetch_ice_servers(signalling.url, signalling.ca_file);
             if (servers) {

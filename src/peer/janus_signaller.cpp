@@ -1,5 +1,7 @@
 #include "peer/janus_signaller.hpp"
 
+#include "peer/signaller_support.hpp"
+
 #include "common/gobj.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -26,24 +28,11 @@ constexpr guint kDestroyTimeoutS = 2;
 
 template <typename Fn>
 void guarded(const char* where, Fn&& fn) {
-    try {
-        fn();
-    } catch (const std::exception& e) {
-        g_critical("janus signaling %s: %s", where, e.what());
-    }
+    support::guarded("janus signaling", where, std::forward<Fn>(fn));
 }
-
-std::string quoted(std::string_view text) {
-    std::string out;
-    protocol::append_json_string(out, text);  // escaped: the text may come from the network
-    return out;
-}
-
-bool holds(JsonNode* node, GType type) {
-    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type;
-}
-
-bool absent(JsonNode* node) { return !node || JSON_NODE_HOLDS_NULL(node); }
+using support::absent;
+using support::holds;
+using support::quoted;
 
 // A transaction id: Janus echoes it in the request's reply.
 std::string random_transaction() {

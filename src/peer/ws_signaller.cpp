@@ -1,5 +1,7 @@
 #include "peer/ws_signaller.hpp"
 
+#include "peer/signaller_support.hpp"
+
 #include "common/gobj.hpp"
 #include "protocol/frames.hpp"
 #include "protocol/json_writer.hpp"
@@ -24,24 +26,11 @@ constexpr guint64 kMaxIncomingBytes = 1024 * 1024;
 
 template <typename Fn>
 void guarded(const char* where, Fn&& fn) {
-    try {
-        fn();
-    } catch (const std::exception& e) {
-        g_critical("signaling %s: %s", where, e.what());
-    }
+    support::guarded("signaling", where, std::forward<Fn>(fn));
 }
-
-std::string quoted(std::string_view text) {
-    std::string out;
-    protocol::append_json_string(out, text);  // escaped: the text may come from the network
-    return out;
-}
-
-bool holds(JsonNode* node, GType type) {
-    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type;
-}
-
-bool absent(JsonNode* node) { return !node || JSON_NODE_HOLDS_NULL(node); }
+using support::absent;
+using support::holds;
+using support::quoted;
 
 // The payload's root object (owned by `parser`), or why there is none.
 Result<JsonObject*, std::string> payload_object(JsonParser* parser, std::string_view payload) {

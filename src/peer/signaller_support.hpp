@@ -1,0 +1,38 @@
+// Small pieces both signallers (WebSocket, Janus) use at their boundary.
+#pragma once
+
+#include "protocol/json_writer.hpp"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include <exception>
+#include <string>
+#include <string_view>
+
+namespace mp::peer::support {
+
+// Runs a callback from libsoup/GLib: an exception must not unwind through C.
+template <typename Fn>
+void guarded(const char* what, const char* where, Fn&& fn) {
+    try {
+        fn();
+    } catch (const std::exception& e) {
+        g_critical("%s %s: %s", what, where, e.what());
+    }
+}
+
+// Text from the network, quoted and escaped for a log line.
+inline std::string quoted(std::string_view text) {
+    std::string out;
+    protocol::append_json_string(out, text);
+    return out;
+}
+
+inline bool holds(JsonNode* node, GType type) {
+    return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type;
+}
+
+inline bool absent(JsonNode* node) { return !node || JSON_NODE_HOLDS_NULL(node); }
+
+}  // namespace mp::peer::support
