@@ -14,11 +14,9 @@
 #   SETTLE=3      seconds after the last call's ICE connected before measuring
 #   STAGGER=0.1   seconds between starting two calls
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${MP_BUILD_DIR:-$root/build}"
+source "$(dirname "$0")/lib.sh"
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 2 4 8 12 16 24 32)
-ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call >&2
 
 work=$(mktemp -d)
 bot_pid= signal_pid= run_pid=
@@ -39,16 +37,7 @@ gst-launch-1.0 -q \
   ! opusenc ! queue ! mux. >&2
 echo "media: $(stat -c %s "$media") bytes in 10 s = $(( $(stat -c %s "$media") * 8 / 10 / 1000 )) kbit/s (VP8 640x480@30 + Opus)"
 
-mkfifo "$work/signal.out"
-"$build/src/mediapeer-signal" --listen 127.0.0.1:0 > "$work/signal.out" 2>/dev/null &
-signal_pid=$!
-read -r line < "$work/signal.out"
-url=${line##*listening on }
-ws="ws://${url#http://}"
-"$build/src/mediapeer" --signal "$ws" --ice-address 127.0.0.1 > "$work/bot.out" 2> "$work/bot.err" &
-bot_pid=$!
-for _ in $(seq 100); do grep -q "logged in" "$work/bot.out" 2>/dev/null && break; sleep 0.1; done
-grep -q "logged in" "$work/bot.out" || { echo "mediapeer did not log in" >&2; exit 1; }
+start_peers "$work"
 
 python3 - "$build/src/mediapeer-call" "$ws" "$media" "$bot_pid" "$work" \
     "${DURATION:-20}" "${SETTLE:-3}" "${STAGGER:-0.1}" "${counts[@]}" <<'PY' &
