@@ -22,6 +22,7 @@ struct MediaLine {
     unsigned ssrc = 0;        // the SSRC we send with (announced in our SDP)
     bool we_send = false;     // our direction includes send
     bool we_receive = false;  // our direction includes receive
+    bool recorded = false;    // a recording takes what arrives too (set by it for the behaviour it wraps)
 };
 
 class MediaBehaviour {

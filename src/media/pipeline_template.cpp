@@ -60,6 +60,7 @@ Result<std::string, std::string> placeholder(const std::string& name, const Medi
     if (name == "pay") return payloader_description(line);
     if (name == "parse") return parser(line);
     if (name == "encoder") return encoder(line);
+    if (name == "forward") return unexpected(std::string("{forward} stands alone: loop = {forward}"));
     if (name == "file" || name == "file-caps" || name == "convert") {
         if (!file) return unexpected(std::string("{" + name + "} needs a file to play (--play FILE)"));
         const auto& type = file->type_of(line.kind);
@@ -225,7 +226,7 @@ Result<bool, std::string> check_all(const PipelineTemplate& t, const FileSource*
         const std::pair<const char*, const std::string*> parts[] = {
             {"send", &lt.send}, {"receive", &lt.receive}, {"loop", &lt.loop}};
         for (const auto& [key, fragment] : parts) {
-            if (fragment->empty()) continue;
+            if (fragment->empty() || (fragment == &lt.loop && lt.forwards())) continue;
             // A file without this kind of stream just sends nothing on such lines.
             if (file && !file->type_of(line.kind) && fragment->find("{file") != std::string::npos) continue;
             auto checked = check_fragment(key, *fragment, line, file);

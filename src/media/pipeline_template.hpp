@@ -19,6 +19,9 @@ struct LineTemplate {
     std::string send;     // "SOURCE ! {pay}": made here, sent to the other side
     std::string receive;  // "{depay} ! ...": what is done with what arrives
     std::string loop;     // "{depay} ! ... ! {pay}": what arrives, sent back
+    // loop = {forward}: what arrives is sent back as RTP, untouched but for
+    // the SSRC (media/rtp_forward.hpp); no fragment is built.
+    bool forwards() const { return loop == "{forward}"; }
 };
 
 struct PipelineTemplate {

@@ -62,7 +62,9 @@ public:
         context_ = g_main_context_ref_thread_default();
         g_main_context_unref(context_);  // the main context outlives every call
         inner_->end_call = end_call;
-        inner_->setup(pipeline, webrtc, lines);
+        std::vector<MediaLine> recorded = lines;
+        for (auto& line : recorded) line.recorded = line.we_receive;
+        inner_->setup(pipeline, webrtc, recorded);
         g_message("recording to %s", path_.c_str());
     }
 

@@ -5,6 +5,7 @@
 #include "common/main_hop.hpp"
 #include "media/media_metrics.hpp"
 #include "media/rtp_elements.hpp"
+#include "media/rtp_forward.hpp"
 
 #include <gst/video/video.h>
 
@@ -101,6 +102,7 @@ struct LineMedia {
     GstElement* tail = nullptr;    // clocksync ! payloader, for a send fragment
     GstElement* source = nullptr;  // the send fragment's source, from connection on
     bool ended = false;            // the source is over for good
+    bool forwarded = false;        // loop = {forward}: RtpForward sends it back
 };
 
 class Templated final : public MediaBehaviour {
@@ -112,26 +114,37 @@ public:
         pipeline_ = pipeline;
         context_ = g_main_context_ref_thread_default();
         g_main_context_unref(context_);  // the main context outlives every call
+        std::vector<ForwardedLine> forwarded;
         for (const auto& line : lines) {
             LineMedia media{line};
             const LineTemplate& t = settings_.pipeline->of_kind(line.kind);
             GRef<GstPad> webrtc_sink = pad_of(webrtc, ("sink_" + std::to_string(line.index)).c_str());
-            if (line.we_send && line.we_receive && !t.loop.empty())
+            media.forwarded = line.we_send && line.we_receive && t.forwards();
+            if (media.forwarded)
+                forwarded.push_back({line, line.recorded, sent_counter(line), received_counter(line)});
+            else if (line.we_send && line.we_receive && !t.loop.empty())
                 media.loop = build_loop(t.loop, line, webrtc_sink.get());
             else if (line.we_send && !t.send.empty() && can_send(t.send, line))
                 media.tail = build_tail(line, webrtc_sink.get());
             std::lock_guard lock(mutex_);
             lines_[line.index] = media;
         }
+        if (!forwarded.empty()) forward_ = RtpForward::attach(webrtc, std::move(forwarded));
     }
 
     void on_incoming(GstBin* pipeline, GstPad* pad, const MediaLine& line) override {
         GstElement* loop = nullptr;
+        bool forwarded = false;
         {
             std::lock_guard lock(mutex_);
-            if (auto it = lines_.find(line.index); it != lines_.end()) loop = it->second.loop;
+            if (auto it = lines_.find(line.index); it != lines_.end()) {
+                loop = it->second.loop;
+                forwarded = it->second.forwarded;
+            }
         }
-        GstElement* input = loop ? loop : build_receive(pipeline, line);
+        // A forwarded line's packets were sent back already; what still
+        // comes out of webrtcbin here is only for a recording beside us.
+        GstElement* input = loop ? loop : forwarded ? build_sink(pipeline) : build_receive(pipeline, line);
         if (!input) return;
         GRef<GstPad> sink = pad_of(input, "sink");
         gst_pad_link(pad, sink.get());
@@ -224,6 +237,14 @@ private:
         return bin.get();
     }
 
+    // Streaming thread.
+    static GstElement* build_sink(GstBin* pipeline) {
+        GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+        g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+        add_running(pipeline, sink);
+        return sink;
+    }
+
     // Main thread: the send fragment's source, feeding the line's tail.
     void start_source(unsigned index) {
         MediaLine line;
@@ -305,6 +326,7 @@ private:
     GMainContext* context_ = nullptr;
     std::mutex mutex_;  // lines_ is read on streaming threads
     std::map<unsigned, LineMedia> lines_;  // by m-line index
+    std::unique_ptr<RtpForward> forward_;   // lines with loop = {forward}
 };
 
 }  // namespace

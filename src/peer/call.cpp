@@ -69,6 +69,40 @@ std::string promise_error(GstPromise* promise, GstPromiseResult result) {
     return "";
 }
 
+// A retransmission often comes alone on its own SSRC: rtpsession's
+// probation (two packets in sequence before a new SSRC counts) would hold it
+// forever. SRTP already proves where packets come from.
+void accept_new_sources_at_once(GstElement* element) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "rtpsession"))
+        g_object_set(element, "probation", 0u, nullptr);
+}
+
+// Which of the process's counters a pad's RTP goes to.
+struct RtpFlow {
+    std::atomic<std::uint64_t>* packets;
+    std::atomic<std::uint64_t>* bytes;
+};
+RtpFlow rtp_in{&media::media_metrics().rtp_packets_in, &media::media_metrics().rtp_bytes_in};
+RtpFlow rtp_out{&media::media_metrics().rtp_packets_out, &media::media_metrics().rtp_bytes_out};
+
+void count_rtp(GstPad* pad, RtpFlow* flow) {
+    gst_pad_add_probe(
+        pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+            auto* f = static_cast<RtpFlow*>(data);
+            if (GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info); buffer && (info->type & GST_PAD_PROBE_TYPE_BUFFER)) {
+                ++*f->packets;
+                *f->bytes += gst_buffer_get_size(buffer);
+            } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
+                *f->packets += gst_buffer_list_length(list);
+                *f->bytes += gst_buffer_list_calculate_size(list);
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        flow, nullptr);
+}
+
 }  // namespace
 
 void prepare_dtls_certificate() {
@@ -161,8 +195,18 @@ bool Call::build_pipeline() {
                          if (GST_IS_BIN(element))
                              for_each_element(GST_BIN(element), [&](GstElement* e) { call->watch_arrivals(e); });
                          call->watch_arrivals(element);
+                         accept_new_sources_at_once(element);
                      }),
                      h);
+    // What the other side sends is counted as it reaches a jitterbuffer,
+    // before a media behaviour may take it from there (an echo does).
+    if (GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")))
+        g_signal_connect(rtpbin.get(), "new-jitterbuffer",
+                         G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer) {
+                             GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(jitterbuffer, "sink"));
+                             count_rtp(sink.get(), &rtp_in);
+                         }),
+                         nullptr);
     Handle handle_copy = *h;
     behaviour_->end_call = [handle_copy](const std::string& reason) mutable {
         handle_copy.post([reason](Call& c) { c.end(reason, true); });
@@ -188,35 +232,6 @@ bool Call::build_pipeline() {
 
 // webrtcbin (1.22) ties a requested sink_<N> to m-line N only when the pad
 // exists before the remote offer is set.
-namespace {
-
-// Which of the process's counters a pad's RTP goes to.
-struct RtpFlow {
-    std::atomic<std::uint64_t>* packets;
-    std::atomic<std::uint64_t>* bytes;
-};
-RtpFlow rtp_in{&media::media_metrics().rtp_packets_in, &media::media_metrics().rtp_bytes_in};
-RtpFlow rtp_out{&media::media_metrics().rtp_packets_out, &media::media_metrics().rtp_bytes_out};
-
-void count_rtp(GstPad* pad, RtpFlow* flow) {
-    gst_pad_add_probe(
-        pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-            auto* f = static_cast<RtpFlow*>(data);
-            if (GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info); buffer && (info->type & GST_PAD_PROBE_TYPE_BUFFER)) {
-                ++*f->packets;
-                *f->bytes += gst_buffer_get_size(buffer);
-            } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
-                *f->packets += gst_buffer_list_length(list);
-                *f->bytes += gst_buffer_list_calculate_size(list);
-            }
-            return GST_PAD_PROBE_OK;
-        },
-        flow, nullptr);
-}
-
-}  // namespace
-
 void Call::request_sink_pads() {
     for (auto& line : lines_) line.ssrc = g_random_int_range(1, G_MAXINT32);
     for (const auto& line : lines_) {
@@ -419,7 +434,6 @@ void Call::on_incoming_pad(GstPad* pad) {
         gst_pad_link(pad, sink_pad.get());
         return;
     }
-    count_rtp(pad, &rtp_in);
     behaviour_->on_incoming(GST_BIN(pipeline_.get()), pad, *line);
 }
 

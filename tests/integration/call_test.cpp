@@ -7,11 +7,17 @@
 #include "support/pump.hpp"
 
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
+#include <gst/video/video.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <optional>
 
 using namespace mp::peer;
+using mp::GRef;
+using mp::adopt_ref;
 
 namespace {
 
@@ -107,7 +113,7 @@ public:
 
     void on_ready(const std::string&) override {}
     void on_offer(const std::string& peer, const SessionDescription& offer) override {
-        call = std::make_shared<Call>(peer, signaller_, make_echo(), loopback(), *this);
+        call = std::make_shared<Call>(peer, signaller_, from_template(echo_template.c_str()), loopback(), *this);
         call->accept_offer(offer, MediaWishes{});
     }
     void on_answer(const std::string&, const SessionDescription& answer) override {
@@ -129,6 +135,7 @@ public:
     std::shared_ptr<Call> call;
     std::string ended;
     bool ice_connected = false;
+    std::string echo_template = "echo";  // what an offer is answered with
 
 private:
     std::string name_;
@@ -222,4 +229,141 @@ TEST_F(CallEcho, CandidatesThatArriveBeforeTheOfferAreUsed) {
     EXPECT_GE(caller_signaller.candidates_sent, 1);
     caller.call->end("done", true);
     bot.end_all("done", [] {});
+}
+
+namespace {
+
+GstElement* element_made_by(GstElement* pipeline, const char* factory_name) {
+    GstElement* found = nullptr;
+    mp::for_each_element(GST_BIN(pipeline), [&](GstElement* element) {
+        GstElementFactory* factory = gst_element_get_factory(element);
+        if (!found && factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name)) found = element;
+    });
+    return found;  // owned by the pipeline
+}
+
+GRef<GstPad> pad_of(GstElement* element, const char* name) {
+    return adopt_ref(gst_element_get_static_pad(element, name));
+}
+
+struct Rtp {
+    guint payload_type = 0;
+    guint seqnum = 0;
+};
+std::optional<Rtp> rtp_of(GstBuffer* buffer) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return std::nullopt;
+    Rtp header{gst_rtp_buffer_get_payload_type(&rtp), gst_rtp_buffer_get_seq(&rtp)};
+    gst_rtp_buffer_unmap(&rtp);
+    return header;
+}
+
+}  // namespace
+
+// The caller's receiver asks for a key frame (as it does when a frame
+// cannot be decoded). The echo sends back the caller's own frames, so only
+// the caller's encoder can make one: the request must come back to it.
+// Both shipped echoes: RTP forwarded, and depayloaded/payloaded again.
+class KeyFrameRequest : public CallEcho, public testing::WithParamInterface<const char*> {};
+
+TEST_P(KeyFrameRequest, ReachesTheCallersEncoder) {
+    bot_.echo_template = GetParam();
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    GstElement* encoder = element_made_by(caller_.call->pipeline(), "vp8enc");
+    GstElement* depay = element_made_by(caller_.call->pipeline(), "rtpvp8depay");
+    ASSERT_TRUE(encoder && depay);
+    std::atomic<int> asked{0};
+    GRef<GstPad> encoded = pad_of(encoder, "src");
+    gulong watching = gst_pad_add_probe(
+        encoded.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+            if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) ++*static_cast<std::atomic<int>*>(data);
+            return GST_PAD_PROBE_OK;
+        },
+        &asked, nullptr);
+    GRef<GstPad> depay_sink = pad_of(depay, "sink");
+    gst_pad_push_event(depay_sink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    EXPECT_TRUE(mp::test::pump_until([&] { return asked > 0; }, 5000))
+        << "the caller's encoder was never asked for a key frame";
+    gst_pad_remove_probe(encoded.get(), watching);
+    caller_.call->end("done", true);
+}
+
+INSTANTIATE_TEST_SUITE_P(ShippedEchoes, KeyFrameRequest, testing::Values("echo", "echo-repay"),
+                         [](const testing::TestParamInfo<const char*>& info) {
+                             return std::string(info.param) == "echo" ? "Forwarded" : "Repayloaded";
+                         });
+
+TEST_F(CallEcho, RepayloadingEchoSendsFramesBack) {
+    bot_.echo_template = "echo-repay";
+    call_with(false);
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.frames;
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.frames >= 25; }, 5000));
+    EXPECT_EQ(codecs_in(bot_.call->pipeline()), "") << "the echo must not decode or encode";
+    caller_.call->end("done", true);
+}
+
+// One of the caller's video packets is lost on its way to the bot. The echo
+// keeps the caller's sequence numbers, so the caller gets that number back
+// only if the bot asked for the packet again (NACK) and echoed the
+// retransmission: nothing else would.
+TEST_F(CallEcho, APacketLostOnTheWayInIsAskedForAgainAndEchoed) {
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    GstElement* pay = element_made_by(caller_.call->pipeline(), "rtpvp8pay");
+    GstElement* rtpbin = element_made_by(caller_.call->pipeline(), "rtpbin");
+    ASSERT_TRUE(pay && rtpbin);
+    struct Loss {
+        guint video_pt = 0;
+        std::atomic<int> countdown{30};
+        std::atomic<int> lost{-1};  // the sequence number dropped
+        std::atomic<bool> came_back{false};
+    } loss;
+    g_object_get(pay, "pt", &loss.video_pt, nullptr);
+    auto drop_one = [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto& l = *static_cast<Loss*>(data);
+        auto drop_it = [&l](GstBuffer* b) {
+            auto rtp = rtp_of(b);
+            if (!rtp || rtp->payload_type != l.video_pt || l.lost >= 0 || --l.countdown > 0) return false;
+            l.lost = static_cast<int>(rtp->seqnum);
+            return true;
+        };
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) return drop_it(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+        GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+        GST_PAD_PROBE_INFO_DATA(info) = list;
+        for (guint i = 0; i < gst_buffer_list_length(list); ++i)
+            if (drop_it(gst_buffer_list_get(list, i))) {
+                gst_buffer_list_remove(list, i, 1);
+                break;
+            }
+        return GST_PAD_PROBE_OK;
+    };
+    auto watch_for_it = [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto& l = *static_cast<Loss*>(data);
+        auto check = [&l](GstBuffer* b) {
+            auto rtp = rtp_of(b);
+            if (rtp && rtp->payload_type == l.video_pt && static_cast<int>(rtp->seqnum) == l.lost) l.came_back = true;
+        };
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) check(GST_PAD_PROBE_INFO_BUFFER(info));
+        else
+            for (guint i = 0; i < gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info)); ++i)
+                check(gst_buffer_list_get(GST_PAD_PROBE_INFO_BUFFER_LIST(info), i));
+        return GST_PAD_PROBE_OK;
+    };
+    auto buffers = static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
+    // After the caller's retransmission buffer, before encryption; and what
+    // comes in, decrypted.
+    GRef<GstPad> sent = pad_of(rtpbin, "send_rtp_src_0"), arrived = pad_of(rtpbin, "recv_rtp_sink_0");
+    ASSERT_TRUE(sent && arrived);
+    gulong watching = gst_pad_add_probe(arrived.get(), buffers, watch_for_it, &loss, nullptr);
+    gulong dropping = gst_pad_add_probe(sent.get(), buffers, drop_one, &loss, nullptr);
+    ASSERT_TRUE(mp::test::pump_until([&] { return loss.lost >= 0; }, 5000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return loss.came_back.load(); }, 5000))
+        << "packet " << loss.lost << " never came back";
+    gst_pad_remove_probe(sent.get(), dropping);
+    gst_pad_remove_probe(arrived.get(), watching);
+    caller_.call->end("done", true);
+    EXPECT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }));
 }

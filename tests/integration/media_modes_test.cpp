@@ -230,6 +230,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "[video]\nsend = videotestsrc ! {encoder}\n", "send must end with ! {pay}"},
         StartupCase{"LoopWithoutOutput", "mediapeer", {"--pipeline", "$DIR/broken.pipeline"},
                     "[audio]\nloop = {depay} ! fakesink\n", "no open output"},
+        StartupCase{"ForwardWithElements", "mediapeer", {"--pipeline", "$DIR/broken.pipeline"},
+                    "[video]\nloop = {forward} ! queue\n", "{forward} stands alone"},
         StartupCase{"UnknownGroup", "mediapeer", {"--pipeline", "$DIR/broken.pipeline"},
                     "[vidoe]\nloop = {depay} ! {pay}\n", "unknown group [vidoe]"},
         StartupCase{"NotAKeyFile", "mediapeer", {"--pipeline", "$DIR/broken.pipeline"},

@@ -84,6 +84,10 @@ TEST_F(PipelineTemplates, TheShippedTemplatesLoadAndSayWhatTheyDo) {
     auto echo = load_template("echo", MP_PIPELINES_DIR, nullptr);
     ASSERT_TRUE(echo) << echo.error();
     EXPECT_TRUE(echo->sends() && echo->receives());
+    EXPECT_TRUE(echo->video.forwards() && echo->audio.forwards()) << "the default echo forwards RTP";
+    auto repay = load_template("echo-repay", MP_PIPELINES_DIR, nullptr);
+    ASSERT_TRUE(repay) << repay.error();
+    EXPECT_FALSE(repay->video.forwards());
     auto test = load_template("test", MP_PIPELINES_DIR, nullptr);
     ASSERT_TRUE(test) << test.error();
     EXPECT_TRUE(test->sends());

@@ -1,0 +1,249 @@
+#include "media/rtp_forward.hpp"
+
+#include "common/gobj.hpp"
+#include "common/gst_ptr.hpp"
+#include "media/media_metrics.hpp"
+
+#include <gst/rtp/rtp.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "mediapeer-media"
+
+namespace mp::media {
+
+namespace {
+
+// A gap wider than this is a jump (the caller restarted its stream), not loss.
+constexpr gint kMaxGapAskedFor = 64;
+
+// One forwarded line. Only the thread receiving the caller's stream touches
+// `started` and the sequence numbers; `input` is read by the RTCP thread too.
+struct Line {
+    ForwardedLine config;
+    GRef<GstPad> out;  // ours, linked to webrtcbin's sink_<index>
+    bool asks_for_lost = false;
+    bool started = false;  // stream-start, caps and segment sent on `out`
+    bool have_seqnum = false;
+    guint16 next_seqnum = 0;
+    GWeakRef input;  // the jitterbuffer sink pad the caller's stream enters
+    std::atomic<GstPad*> input_seen{nullptr};  // compared only, never dereferenced
+
+    Line() { g_weak_ref_init(&input, nullptr); }
+    ~Line() { g_weak_ref_clear(&input); }
+};
+
+struct PacketHeader {
+    guint8 payload_type = 0;
+    guint16 seqnum = 0;
+    guint32 ssrc = 0;
+};
+
+bool read_header(GstBuffer* buffer, PacketHeader& header) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return false;
+    header.payload_type = gst_rtp_buffer_get_payload_type(&rtp);
+    header.seqnum = gst_rtp_buffer_get_seq(&rtp);
+    header.ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+    gst_rtp_buffer_unmap(&rtp);
+    return true;
+}
+
+void count(FlowCount* counter, GstBuffer* buffer) {
+    if (!counter) return;
+    ++counter->frames;
+    counter->bytes += gst_buffer_get_size(buffer);
+}
+
+}  // namespace
+
+struct RtpForward::State {
+    std::vector<std::shared_ptr<Line>> lines;
+
+    Line* line_of(guint8 payload_type) const {
+        for (const auto& line : lines)
+            if (line->config.line.payload_type == payload_type) return line.get();
+        return nullptr;
+    }
+};
+
+namespace {
+
+void send_stream_start(Line& line) {
+    const MediaLine& l = line.config.line;
+    GCharPtr id(g_strdup_printf("mediapeer-forward-%u-%08x", l.index, l.ssrc));
+    gst_pad_push_event(line.out.get(), gst_event_new_stream_start(id.get()));
+    CapsPtr caps(gst_caps_from_string(l.rtp_caps.c_str()));
+    if (caps) {
+        gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, l.ssrc, nullptr);
+        gst_pad_push_event(line.out.get(), gst_event_new_caps(caps.get()));
+    }
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    gst_pad_push_event(line.out.get(), gst_event_new_segment(&segment));
+}
+
+// The packets between the last one seen and this one never came: ask the
+// caller for them (rtpsession sends the NACK; rtprtxreceive learns which
+// retransmission belongs to which request from the same event).
+void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
+    if (!line.have_seqnum) {
+        line.have_seqnum = true;
+        line.next_seqnum = header.seqnum + 1;
+        return;
+    }
+    auto gap = static_cast<gint16>(header.seqnum - line.next_seqnum);
+    if (gap < 0) return;  // late or retransmitted: the stream is already past it
+    if (gap <= kMaxGapAskedFor)
+        for (guint16 lost = line.next_seqnum; lost != header.seqnum; ++lost)
+            gst_pad_push_event(input, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                                           gst_structure_new("GstRTPRetransmissionRequest",
+                                                                             "seqnum", G_TYPE_UINT, guint{lost},
+                                                                             "ssrc", G_TYPE_UINT, header.ssrc,
+                                                                             nullptr)));
+    line.next_seqnum = header.seqnum + 1;
+}
+
+void forward(Line& line, GstBuffer* buffer) {
+    if (!line.started) {
+        line.started = true;
+        send_stream_start(line);
+    }
+    buffer = gst_buffer_make_writable(buffer);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
+        gst_buffer_unref(buffer);
+        return;
+    }
+    gst_rtp_buffer_set_ssrc(&rtp, line.config.line.ssrc);
+    gst_rtp_buffer_unmap(&rtp);
+    count(line.config.sent, buffer);
+    gst_pad_push(line.out.get(), buffer);
+}
+
+void remember_input(Line& line, GstPad* input) {
+    if (line.input_seen.exchange(input) != input) g_weak_ref_set(&line.input, input);
+}
+
+Line* line_for(const RtpForward::State& state, GstBuffer* buffer, PacketHeader& header) {
+    return read_header(buffer, header) ? state.line_of(header.payload_type) : nullptr;
+}
+
+void forward_packet(Line& line, GstPad* input, const PacketHeader& header, GstBuffer* owned) {
+    remember_input(line, input);
+    count(line.config.received, owned);
+    if (line.asks_for_lost) ask_for_lost(line, input, header);
+    forward(line, owned);
+}
+
+// On the jitterbuffer's sink pad: the caller's packet, before it is buffered.
+GstPadProbeReturn on_packet(GstPad* input, GstPadProbeInfo* info, gpointer data) {
+    const auto& state = **static_cast<std::shared_ptr<RtpForward::State>*>(data);
+    PacketHeader header;
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+        // One SSRC per jitterbuffer: one line for the whole list.
+        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+        guint length = gst_buffer_list_length(list);
+        Line* line = length ? line_for(state, gst_buffer_list_get(list, 0), header) : nullptr;
+        if (!line) return GST_PAD_PROBE_OK;
+        for (guint i = 0; i < length; ++i)
+            if (GstBuffer* packet = gst_buffer_list_get(list, i); read_header(packet, header))
+                forward_packet(*line, input, header, gst_buffer_ref(packet));
+        if (line->config.also_received) return GST_PAD_PROBE_OK;
+        gst_buffer_list_unref(list);
+        return GST_PAD_PROBE_HANDLED;
+    }
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    Line* line = line_for(state, buffer, header);
+    if (!line) return GST_PAD_PROBE_OK;  // not ours to forward: the usual path
+    if (line->config.also_received) {
+        forward_packet(*line, input, header, gst_buffer_copy(buffer));
+        return GST_PAD_PROBE_OK;
+    }
+    forward_packet(*line, input, header, buffer);
+    return GST_PAD_PROBE_HANDLED;  // the buffer was ours to pass on
+}
+
+// rtpsession turns an upstream key-unit request into a PLI/FIR only when it
+// says which payload (the ptdemux after the jitterbuffer adds it on the
+// usual path; rtpssrcdemux adds the SSRC).
+GstEvent* key_unit_request(int payload_type) {
+    GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+    gst_structure_set(gst_event_writable_structure(event), "payload", G_TYPE_UINT, guint(payload_type), nullptr);
+    return event;
+}
+
+// What our pad's event function reaches the line by (the pad holds it; a
+// weak reference, since the line owns the pad).
+constexpr const char* kRelayKey = "mediapeer-forwarded-line";
+using LineRef = std::weak_ptr<Line>;
+
+// On our pad, from webrtcbin: what the caller asks of the stream we send.
+// A key frame can only come from the caller's encoder: the request goes on
+// to the caller (webrtcbin turns it into a PLI there).
+gboolean on_upstream_event(GstPad* pad, GstObject*, GstEvent* event) {
+    if (gst_video_event_is_force_key_unit(event)) {
+        ++media_metrics().key_frame_requests;
+        auto* ref = static_cast<LineRef*>(g_object_get_data(G_OBJECT(pad), kRelayKey));
+        auto line = ref ? ref->lock() : nullptr;
+        GRef<GstPad> input = line ? adopt_ref(static_cast<GstPad*>(g_weak_ref_get(&line->input))) : nullptr;
+        if (input) gst_pad_push_event(input.get(), key_unit_request(line->config.line.payload_type));
+    }
+    gst_event_unref(event);
+    return TRUE;
+}
+
+std::shared_ptr<Line> make_line(GstElement* webrtc, ForwardedLine config) {
+    auto line = std::make_shared<Line>();
+    std::string sink_name = "sink_" + std::to_string(config.line.index);
+    GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(webrtc, sink_name.c_str()));
+    CapsPtr caps(gst_caps_from_string(config.line.rtp_caps.c_str()));
+    gboolean nack = FALSE;
+    if (caps && gst_caps_get_size(caps.get()) > 0)
+        gst_structure_get_boolean(gst_caps_get_structure(caps.get(), 0), "rtcp-fb-nack", &nack);
+    line->asks_for_lost = nack;
+    line->config = std::move(config);
+    GCharPtr name(g_strdup_printf("forward_%u", line->config.line.index));
+    line->out = GRef<GstPad>::ref(gst_pad_new(name.get(), GST_PAD_SRC));
+    g_object_set_data_full(G_OBJECT(line->out.get()), kRelayKey, new LineRef(line),
+                           [](gpointer ref) { delete static_cast<LineRef*>(ref); });
+    gst_pad_set_event_function(line->out.get(), on_upstream_event);
+    gst_pad_set_active(line->out.get(), TRUE);
+    if (!sink || gst_pad_link(line->out.get(), sink.get()) != GST_PAD_LINK_OK) {
+        g_warning("m-line %u: cannot forward to webrtcbin's %s", line->config.line.index, sink_name.c_str());
+        return nullptr;
+    }
+    return line;
+}
+
+}  // namespace
+
+std::unique_ptr<RtpForward> RtpForward::attach(GstElement* webrtc, std::vector<ForwardedLine> lines) {
+    GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin"));
+    if (!rtpbin) {
+        g_warning("webrtcbin has no rtpbin: cannot forward RTP");
+        return nullptr;
+    }
+    auto state = std::make_shared<State>();
+    for (auto& config : lines)
+        if (auto line = make_line(webrtc, std::move(config))) state->lines.push_back(std::move(line));
+    g_signal_connect_data(
+        rtpbin.get(), "new-jitterbuffer",
+        G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer data) {
+            const auto& shared = *static_cast<std::shared_ptr<State>*>(data);
+            GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(jitterbuffer, "sink"));
+            gst_pad_add_probe(sink.get(),
+                              static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                              on_packet, new std::shared_ptr<State>(shared),
+                              [](gpointer p) { delete static_cast<std::shared_ptr<State>*>(p); });
+        }),
+        new std::shared_ptr<State>(state),
+        [](gpointer p, GClosure*) { delete static_cast<std::shared_ptr<State>*>(p); }, GConnectFlags{});
+    return std::unique_ptr<RtpForward>(new RtpForward(std::move(state)));
+}
+
+RtpForward::~RtpForward() = default;
+
+}  // namespace mp::media

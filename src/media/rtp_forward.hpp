@@ -1,0 +1,49 @@
+// The cheapest echo: the caller's RTP packets sent back on their own line as
+// they arrive, before webrtcbin's jitterbuffer, with only the SSRC rewritten
+// to ours (send and receive share one RTP session under bundle, which refuses
+// a stream with the sender's own SSRC). Nothing is depayloaded, reordered or
+// buffered: per packet that is one header write and one push, on the thread
+// that received it (see ../shared/ECHO-FAST-PATH.md for what it saves).
+//
+// What it keeps from the full path: key-frame requests from the caller reach
+// the caller's encoder (a PLI/FIR to us becomes one to them), and a gap in the
+// caller's sequence numbers is asked for again (NACK) when the line
+// negotiated NACK, since nothing else here would notice it.
+#pragma once
+
+#include "media/media.hpp"
+#include "media/templated.hpp"
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <vector>
+
+namespace mp::media {
+
+struct ForwardedLine {
+    MediaLine line;
+    // Something else also consumes this line's media (a recording): the
+    // packets go on into the jitterbuffer too, a copy is forwarded.
+    bool also_received = false;
+    FlowCount* sent = nullptr;      // optional: packets forwarded
+    FlowCount* received = nullptr;  // optional: packets taken in
+};
+
+class RtpForward {
+public:
+    // Main thread, before negotiation: creates our pad per line, linked to
+    // webrtcbin's sink_<index>, and watches webrtcbin's rtpbin for the
+    // caller's streams. Null if `webrtc` has no rtpbin (a webrtcbin we do
+    // not know).
+    static std::unique_ptr<RtpForward> attach(GstElement* webrtc, std::vector<ForwardedLine> lines);
+    ~RtpForward();
+
+    struct State;  // shared with the streaming-thread callbacks
+
+private:
+    explicit RtpForward(std::shared_ptr<State> state) : state_(std::move(state)) {}
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace mp::media
