@@ -1,4 +1,5 @@
 #include "peer/call.hpp"
+#include "peer/receive_shortcut.hpp"
 
 #include "media/media_metrics.hpp"
 
@@ -615,6 +616,8 @@ void Call::on_state(const char* what, int state) {
         connected_ = true;
         media::media_metrics().observe_setup(static_cast<double>(g_get_monotonic_time() - media_since_us_) / G_USEC_PER_SEC);
         behaviour_->on_connected(GST_BIN(pipeline_.get()));
+        int rewired = skip_receive_queues(webrtc_);
+        g_debug("%s receive path: %d queue(s) skipped", log_id_.c_str(), rewired);
     }
 }
 

@@ -367,3 +367,28 @@ TEST_F(CallEcho, APacketLostOnTheWayInIsAskedForAgainAndEchoed) {
     caller_.call->end("done", true);
     EXPECT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }));
 }
+
+// Once connected, packets are carried from the thread that read them
+// (peer/receive_shortcut.hpp): webrtcbin's receive queue is out of the path,
+// on both sides of the call. A GStreamer whose receive bin has another shape
+// fails this (the saving is gone; the call still works).
+TEST_F(CallEcho, ReceiveQueueIsOutOfThePathOnceConnected) {
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    for (GstElement* pipeline : {bot_.call->pipeline(), caller_.call->pipeline()}) {
+        int receive_queues = 0, linked = 0;
+        mp::for_each_element(GST_BIN(pipeline), [&](GstElement* element) {
+            GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
+            if (!bin || !g_str_equal(G_OBJECT_TYPE_NAME(bin.get()), "TransportReceiveBin")) return;
+            if (!g_str_has_prefix(GST_OBJECT_NAME(element), "queue")) return;
+            ++receive_queues;
+            GRef<GstPad> sink = pad_of(element, "sink");
+            if (gst_pad_is_linked(sink.get())) ++linked;
+        });
+        EXPECT_EQ(receive_queues, 1) << "one bundled transport, one receive bin";
+        EXPECT_EQ(linked, 0) << "the receive queue still carries packets";
+    }
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000))
+        << "frames stopped after the receive path changed";
+    caller_.call->end("done", true);
+}

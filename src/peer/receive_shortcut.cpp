@@ -1,0 +1,94 @@
+#include "peer/receive_shortcut.hpp"
+
+#include "common/gobj.hpp"
+#include "common/gst_ptr.hpp"
+
+#include <vector>
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "mediapeer-call"
+
+namespace mp::peer {
+
+namespace {
+
+// How long a packet in flight may take to leave the queue before we give up.
+constexpr int kDrainWaitUs = 100000;
+
+struct Rewiring {
+    GRef<GstElement> queue;
+    GRef<GstPad> into_queue;   // the capsfilter's src pad
+    GRef<GstPad> after_queue;  // dtlssrtpdec's sink pad
+};
+
+bool made_by(GstPad* pad, const char* factory_name) {
+    GRef<GstElement> parent = adopt_ref(gst_pad_get_parent_element(pad));
+    GstElementFactory* factory = parent ? gst_element_get_factory(parent.get()) : nullptr;
+    return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
+}
+
+bool drained(GstElement* queue) {
+    for (int waited = 0; waited < kDrainWaitUs; waited += 200) {
+        guint level = 0;
+        g_object_get(queue, "current-level-buffers", &level, nullptr);
+        if (level == 0) return true;
+        g_usleep(200);
+    }
+    return false;
+}
+
+// On the reading thread, with the next packet held at the capsfilter: what
+// is still queued goes first (the queue's thread pushes it), then the queue
+// is taken out of the path.
+GstPadProbeReturn rewire(GstPad* into_queue, GstPadProbeInfo*, gpointer data) {
+    auto* r = static_cast<Rewiring*>(data);
+    if (!drained(r->queue.get())) {
+        g_debug("receive queue did not drain: left in place");
+        return GST_PAD_PROBE_REMOVE;
+    }
+    GRef<GstPad> queue_sink = adopt_ref(gst_element_get_static_pad(r->queue.get(), "sink"));
+    GRef<GstPad> queue_src = adopt_ref(gst_element_get_static_pad(r->queue.get(), "src"));
+    gst_pad_unlink(into_queue, queue_sink.get());
+    gst_pad_unlink(queue_src.get(), r->after_queue.get());
+    if (gst_pad_link(into_queue, r->after_queue.get()) != GST_PAD_LINK_OK) {
+        g_warning("cannot link the receive path past its queue: putting the queue back");
+        gst_pad_link(into_queue, queue_sink.get());
+        gst_pad_link(queue_src.get(), r->after_queue.get());
+    }
+    return GST_PAD_PROBE_REMOVE;
+}
+
+// A queue inside a TransportReceiveBin between a capsfilter and dtlssrtpdec.
+bool is_receive_queue(GstElement* element, Rewiring& found) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "queue")) return false;
+    GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
+    if (!bin || !g_str_equal(G_OBJECT_TYPE_NAME(bin.get()), "TransportReceiveBin")) return false;
+    GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(element, "sink"));
+    GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(element, "src"));
+    found.into_queue = adopt_ref(gst_pad_get_peer(sink.get()));
+    found.after_queue = adopt_ref(gst_pad_get_peer(src.get()));
+    if (!found.into_queue || !found.after_queue || !made_by(found.into_queue.get(), "capsfilter") ||
+        !made_by(found.after_queue.get(), "dtlssrtpdec")) {
+        g_debug("a receive queue of an unknown shape: left in place");
+        return false;
+    }
+    found.queue = GRef<GstElement>::ref(element);
+    return true;
+}
+
+}  // namespace
+
+int skip_receive_queues(GstElement* webrtc) {
+    std::vector<Rewiring*> found;
+    for_each_element(GST_BIN(webrtc), [&found](GstElement* element) {
+        Rewiring r;
+        if (is_receive_queue(element, r)) found.push_back(new Rewiring(std::move(r)));
+    });
+    for (Rewiring* r : found)
+        gst_pad_add_probe(r->into_queue.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, rewire, r,
+                          [](gpointer data) { delete static_cast<Rewiring*>(data); });
+    return static_cast<int>(found.size());
+}
+
+}  // namespace mp::peer
