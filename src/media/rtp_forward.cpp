@@ -25,6 +25,7 @@ struct Line {
     ForwardedLine config;
     GRef<GstPad> out;  // ours, linked to webrtcbin's sink_<index>
     bool asks_for_lost = false;
+    SentWindow sent;
     bool started = false;  // stream-start, caps and segment sent on `out`
     bool have_seqnum = false;
     guint16 next_seqnum = 0;
@@ -58,6 +59,27 @@ void count(FlowCount* counter, GstBuffer* buffer) {
 }
 
 }  // namespace
+
+bool SentWindow::first_time(guint16 seqnum) {
+    if (!started_) {
+        started_ = true;
+        newest_ = seqnum;
+        seen_ = 1;
+        return true;
+    }
+    auto ahead = static_cast<gint16>(seqnum - newest_);
+    if (ahead > 0) {
+        seen_ = ahead >= kSize ? 1 : (seen_ << ahead) | 1;
+        newest_ = seqnum;
+        return true;
+    }
+    int behind = -ahead;
+    if (behind >= kSize) return false;
+    guint64 bit = guint64{1} << behind;
+    if (seen_ & bit) return false;
+    seen_ |= bit;
+    return true;
+}
 
 struct RtpForward::State {
     std::vector<std::shared_ptr<Line>> lines;
@@ -106,7 +128,11 @@ void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
     line.next_seqnum = header.seqnum + 1;
 }
 
-void forward(Line& line, GstBuffer* buffer) {
+void forward(Line& line, GstBuffer* buffer, guint16 seqnum) {
+    if (!line.sent.first_time(seqnum)) {
+        gst_buffer_unref(buffer);
+        return;
+    }
     if (!line.started) {
         line.started = true;
         send_stream_start(line);
@@ -135,7 +161,7 @@ void forward_packet(Line& line, GstPad* input, const PacketHeader& header, GstBu
     remember_input(line, input);
     count(line.config.received, owned);
     if (line.asks_for_lost) ask_for_lost(line, input, header);
-    forward(line, owned);
+    forward(line, owned, header.seqnum);
 }
 
 // On the jitterbuffer's sink pad: the caller's packet, before it is buffered.

@@ -21,6 +21,22 @@
 
 namespace mp::media {
 
+// Which sequence numbers of a stream went out already. SRTP refuses to
+// protect a packet twice or one far behind the newest (srtpenc then fails
+// the whole call): a retransmission that comes late, or after the original
+// arrived after all, must not be forwarded.
+class SentWindow {
+public:
+    static constexpr int kSize = 64;  // within srtpenc's replay window (128)
+    // True the first time `seqnum` is seen, if it is not too old; notes it.
+    bool first_time(guint16 seqnum);
+
+private:
+    bool started_ = false;
+    guint16 newest_ = 0;
+    guint64 seen_ = 0;  // bit i: newest_ - i went out
+};
+
 struct ForwardedLine {
     MediaLine line;
     // Something else also consumes this line's media (a recording): the
