@@ -254,8 +254,8 @@ start_janus() {
   done
   local lib=/usr/lib/x86_64-linux-gnu/janus
   [ -d "$lib" ] || lib=$(dirname "$(dpkg -L janus | grep -m1 '/plugins/libjanus_echotest.so$')")/..
-  ln -s "$lib/plugins/libjanus_echotest.so" "$dir/plugins/"
-  ln -s "$lib/transports/libjanus_http.so" "$dir/transports/"
+  ln -sf "$lib/plugins/libjanus_echotest.so" "$dir/plugins/"
+  ln -sf "$lib/transports/libjanus_http.so" "$dir/transports/"
   janus --configs-folder "$dir" --config "$dir/janus.jcfg" --disable-colors > "$work/janus.log" 2>&1 &
   server_pid=$!
   pids+=($server_pid)
