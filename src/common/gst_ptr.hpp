@@ -28,6 +28,12 @@ using SessionDescriptionPtr =
     std::unique_ptr<GstWebRTCSessionDescription,
                     FreeWith<GstWebRTCSessionDescription, gst_webrtc_session_description_free>>;
 
+// Whether `element` was made by the factory named `factory_name` ("queue").
+inline bool made_by(GstElement* element, const char* factory_name) {
+    GstElementFactory* factory = element ? gst_element_get_factory(element) : nullptr;
+    return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
+}
+
 // Calls `visit` for every element in `bin` and in the bins inside it.
 inline void for_each_element(GstBin* bin, const std::function<void(GstElement*)>& visit) {
     GstIterator* it = gst_bin_iterate_recurse(bin);

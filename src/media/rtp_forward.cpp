@@ -53,9 +53,7 @@ bool read_header(GstBuffer* buffer, PacketHeader& header) {
 }
 
 void count(FlowCount* counter, GstBuffer* buffer) {
-    if (!counter) return;
-    ++counter->frames;
-    counter->bytes += gst_buffer_get_size(buffer);
+    if (counter) counter->add(buffer);
 }
 
 }  // namespace

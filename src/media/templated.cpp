@@ -60,9 +60,7 @@ void count_key_frame_requests(GstElement* pay) {
 }
 
 GstPadProbeReturn count_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    auto* counter = static_cast<FlowCount*>(data);
-    ++counter->frames;
-    counter->bytes += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+    static_cast<FlowCount*>(data)->add(GST_PAD_PROBE_INFO_BUFFER(info));
     return GST_PAD_PROBE_OK;
 }
 

@@ -18,6 +18,11 @@ namespace mp::media {
 struct FlowCount {
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> bytes{0};
+
+    void add(GstBuffer* buffer) {
+        ++frames;
+        bytes += gst_buffer_get_size(buffer);
+    }
 };
 struct MediaCounts {
     FlowCount video_sent, audio_sent;

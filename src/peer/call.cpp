@@ -74,9 +74,7 @@ std::string promise_error(GstPromise* promise, GstPromiseResult result) {
 // probation (two packets in sequence before a new SSRC counts) would hold it
 // forever. SRTP already proves where packets come from.
 void accept_new_sources_at_once(GstElement* element) {
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "rtpsession"))
-        g_object_set(element, "probation", 0u, nullptr);
+    if (made_by(element, "rtpsession")) g_object_set(element, "probation", 0u, nullptr);
 }
 
 // Which of the process's counters a pad's RTP goes to.
@@ -440,8 +438,7 @@ void Call::on_incoming_pad(GstPad* pad) {
 
 // Any thread: for a network source, notes the time of every packet it delivers.
 void Call::watch_arrivals(GstElement* element) {
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "nicesrc")) return;
+    if (!made_by(element, "nicesrc")) return;
     if (g_object_get_data(G_OBJECT(element), "mediapeer-watched")) return;  // met as child and as itself
     g_object_set_data(G_OBJECT(element), "mediapeer-watched", GINT_TO_POINTER(1));
     GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(element, "src"));

@@ -21,10 +21,9 @@ struct Rewiring {
     GRef<GstPad> after_queue;  // dtlssrtpdec's sink pad
 };
 
-bool made_by(GstPad* pad, const char* factory_name) {
+bool pad_of_element_made_by(GstPad* pad, const char* factory_name) {
     GRef<GstElement> parent = adopt_ref(gst_pad_get_parent_element(pad));
-    GstElementFactory* factory = parent ? gst_element_get_factory(parent.get()) : nullptr;
-    return factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name);
+    return made_by(parent.get(), factory_name);
 }
 
 bool drained(GstElement* queue) {
@@ -60,16 +59,15 @@ GstPadProbeReturn rewire(GstPad* into_queue, GstPadProbeInfo*, gpointer data) {
 
 // A queue inside a TransportReceiveBin between a capsfilter and dtlssrtpdec.
 bool is_receive_queue(GstElement* element, Rewiring& found) {
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "queue")) return false;
+    if (!made_by(element, "queue")) return false;
     GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
     if (!bin || !g_str_equal(G_OBJECT_TYPE_NAME(bin.get()), "TransportReceiveBin")) return false;
     GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(element, "sink"));
     GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(element, "src"));
     found.into_queue = adopt_ref(gst_pad_get_peer(sink.get()));
     found.after_queue = adopt_ref(gst_pad_get_peer(src.get()));
-    if (!found.into_queue || !found.after_queue || !made_by(found.into_queue.get(), "capsfilter") ||
-        !made_by(found.after_queue.get(), "dtlssrtpdec")) {
+    if (!found.into_queue || !found.after_queue || !pad_of_element_made_by(found.into_queue.get(), "capsfilter") ||
+        !pad_of_element_made_by(found.after_queue.get(), "dtlssrtpdec")) {
         g_debug("a receive queue of an unknown shape: left in place");
         return false;
     }

@@ -236,8 +236,7 @@ namespace {
 GstElement* element_made_by(GstElement* pipeline, const char* factory_name) {
     GstElement* found = nullptr;
     mp::for_each_element(GST_BIN(pipeline), [&](GstElement* element) {
-        GstElementFactory* factory = gst_element_get_factory(element);
-        if (!found && factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name)) found = element;
+        if (!found && mp::made_by(element, factory_name)) found = element;
     });
     return found;  // owned by the pipeline
 }
