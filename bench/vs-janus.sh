@@ -26,6 +26,8 @@
 #   STAGGER=0     seconds between starting two calls of a round
 #   SERVERS="mediapeer janus"   which servers, in this order
 #   KEEP=1        keep the logs (each call's, the servers') in the temp dir
+#   PERF_DIR=DIR  also profile the server over each window: DIR/<server>-<N>.data
+#                 (PERF_OPTS, default "-F 499 -g"; it costs the server some CPU)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="${MP_BUILD_DIR:-$root/build}"
@@ -168,6 +170,9 @@ for n in counts:
     ramp = time.time() - t_start
     time.sleep(settle)
     s0, g0, m0, t0 = cpu_ticks(server), [cpu_ticks(p.pid) for p in procs], machine_busy(), time.time()
+    if os.environ.get("PERF_DIR"):
+        subprocess.Popen(["perf", "record", "-q", *os.environ.get("PERF_OPTS", "-F 499 -g").split(), "-p", str(server), "-o",
+                          f"{os.environ['PERF_DIR']}/{label}-{n}.data", "--", "sleep", str(window)])
     rss = []
     while time.time() - t0 < window:
         time.sleep(max(0.0, min(1.0, window - (time.time() - t0))))

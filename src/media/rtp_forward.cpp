@@ -24,6 +24,8 @@ constexpr gint kMaxGapAskedFor = 64;
 struct Line {
     ForwardedLine config;
     GRef<GstPad> out;  // ours, linked to webrtcbin's sink_<index>
+    GRef<GstPad> shortcut;  // rtpfunnel's input for this line, when the way there passes packets as they are
+    EventPtr segment;  // the same event object on every line of the call
     bool asks_for_lost = false;
     SentWindow sent;
     bool started = false;  // stream-start, caps and segment sent on `out`
@@ -100,9 +102,18 @@ void send_stream_start(Line& line) {
         gst_caps_set_simple(caps.get(), "ssrc", G_TYPE_UINT, l.ssrc, nullptr);
         gst_pad_push_event(line.out.get(), gst_event_new_caps(caps.get()));
     }
+    gst_pad_push_event(line.out.get(), gst_event_ref(line.segment.get()));
+}
+
+// webrtcbin's rtpfunnel re-sends the segment of whichever line a packet comes
+// from each time the line changes (audio, video, audio...): ~100 times a
+// second, every one travelling the whole send path. A pad that already holds
+// this very event object takes it as received and stops it there, so all
+// lines share one.
+EventPtr shared_segment() {
     GstSegment segment;
     gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_push_event(line.out.get(), gst_event_new_segment(&segment));
+    return EventPtr(gst_event_new_segment(&segment));
 }
 
 // The packets between the last one seen and this one never came: ask the
@@ -126,15 +137,68 @@ void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
     line.next_seqnum = header.seqnum + 1;
 }
 
+// webrtcbin (1.22) takes each line's RTP through clocksync (a clock wait per
+// packet), a FEC and a RED encoder (passing packets on as they are unless
+// FEC or RED was configured) and five ghost-pad hops before rtpfunnel merges
+// the lines. A forwarded packet is live already: when nothing else is on that
+// way, it is handed to rtpfunnel directly. Events (stream-start, caps,
+// segment) still take the whole way, and the caller's key-frame requests
+// come up it.
+bool passes_packets_as_they_are(GstElement* element) {
+    if (made_by(element, "clocksync")) return true;
+    if (made_by(element, "rtpulpfecenc")) {
+        guint fec_payload_type = 0;
+        g_object_get(element, "pt", &fec_payload_type, nullptr);
+        return fec_payload_type == 255;  // its "none"
+    }
+    if (made_by(element, "rtpredenc")) {
+        guint distance = 1;
+        gboolean red_without_blocks = TRUE;
+        g_object_get(element, "distance", &distance, "allow-no-red-blocks", &red_without_blocks, nullptr);
+        return distance == 0 && !red_without_blocks;
+    }
+    return false;
+}
+
+// The sink pad that `src`'s packets reach, through any ghost pads.
+GRef<GstPad> downstream_of(GstPad* src) {
+    GRef<GstPad> peer = adopt_ref(gst_pad_get_peer(src));
+    while (peer && GST_IS_PROXY_PAD(peer.get()) && !GST_IS_GHOST_PAD(peer.get())) {  // leaving a bin
+        GRef<GstPad> ghost = adopt_ref(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(peer.get()))));
+        peer = ghost ? adopt_ref(gst_pad_get_peer(ghost.get())) : GRef<GstPad>();
+    }
+    while (peer && GST_IS_GHOST_PAD(peer.get()))  // entering one
+        peer = adopt_ref(gst_ghost_pad_get_target(GST_GHOST_PAD(peer.get())));
+    return peer;
+}
+
+GRef<GstPad> funnel_input(GstPad* out) {
+    GRef<GstPad> pad = downstream_of(out);
+    for (int hops = 0; pad && hops < 8; ++hops) {
+        GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(pad.get()));
+        if (made_by(element.get(), "rtpfunnel")) return pad;
+        if (!element || !passes_packets_as_they_are(element.get())) return {};
+        GRef<GstPad> element_src = adopt_ref(gst_element_get_static_pad(element.get(), "src"));
+        pad = element_src ? downstream_of(element_src.get()) : GRef<GstPad>();
+    }
+    return {};
+}
+
+void start(Line& line) {
+    line.started = true;
+    send_stream_start(line);
+    line.shortcut = funnel_input(line.out.get());
+    if (!line.shortcut)
+        g_debug("m-line %u: echo takes webrtcbin's whole send path (no rtpfunnel behind pass-through elements)",
+                line.config.line.index);
+}
+
 void forward(Line& line, GstBuffer* buffer, guint16 seqnum) {
     if (!line.sent.first_time(seqnum)) {
         gst_buffer_unref(buffer);
         return;
     }
-    if (!line.started) {
-        line.started = true;
-        send_stream_start(line);
-    }
+    if (!line.started) start(line);
     buffer = gst_buffer_make_writable(buffer);
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     if (!gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
@@ -144,7 +208,10 @@ void forward(Line& line, GstBuffer* buffer, guint16 seqnum) {
     gst_rtp_buffer_set_ssrc(&rtp, line.config.line.ssrc);
     gst_rtp_buffer_unmap(&rtp);
     count(line.config.sent, buffer);
-    gst_pad_push(line.out.get(), buffer);
+    if (line.shortcut)
+        gst_pad_chain(line.shortcut.get(), buffer);
+    else
+        gst_pad_push(line.out.get(), buffer);
 }
 
 void remember_input(Line& line, GstPad* input) {
@@ -219,8 +286,9 @@ gboolean on_upstream_event(GstPad* pad, GstObject*, GstEvent* event) {
     return TRUE;
 }
 
-std::shared_ptr<Line> make_line(GstElement* webrtc, ForwardedLine config) {
+std::shared_ptr<Line> make_line(GstElement* webrtc, ForwardedLine config, GstEvent* segment) {
     auto line = std::make_shared<Line>();
+    line->segment = EventPtr(gst_event_ref(segment));
     std::string sink_name = "sink_" + std::to_string(config.line.index);
     GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(webrtc, sink_name.c_str()));
     CapsPtr caps(gst_caps_from_string(config.line.rtp_caps.c_str()));
@@ -251,8 +319,9 @@ std::unique_ptr<RtpForward> RtpForward::attach(GstElement* webrtc, std::vector<F
         return nullptr;
     }
     auto state = std::make_shared<State>();
+    EventPtr segment = shared_segment();
     for (auto& config : lines)
-        if (auto line = make_line(webrtc, std::move(config))) state->lines.push_back(std::move(line));
+        if (auto line = make_line(webrtc, std::move(config), segment.get())) state->lines.push_back(std::move(line));
     g_signal_connect_data(
         rtpbin.get(), "new-jitterbuffer",
         G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer data) {

@@ -198,14 +198,21 @@ bool Call::build_pipeline() {
                      }),
                      h);
     // What the other side sends is counted as it reaches a jitterbuffer,
-    // before a media behaviour may take it from there (an echo does).
-    if (GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")))
+    // before a media behaviour may take it from there (an echo does); what we
+    // send as it leaves rtpbin, however it got there (an echo skips
+    // webrtcbin's sink pads).
+    if (GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin"))) {
         g_signal_connect(rtpbin.get(), "new-jitterbuffer",
                          G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer) {
                              GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(jitterbuffer, "sink"));
                              count_rtp(sink.get(), &rtp_in);
                          }),
                          nullptr);
+        g_signal_connect(rtpbin.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
+                             if (g_str_has_prefix(GST_PAD_NAME(pad), "send_rtp_src_")) count_rtp(pad, &rtp_out);
+                         }),
+                         nullptr);
+    }
     Handle handle_copy = *h;
     behaviour_->end_call = [handle_copy](const std::string& reason) mutable {
         handle_copy.post([reason](Call& c) { c.end(reason, true); });
@@ -237,7 +244,6 @@ void Call::request_sink_pads() {
         std::string name = "sink_" + std::to_string(line.index);
         GRef<GstPad> pad = adopt_ref(gst_element_request_pad_simple(webrtc_, name.c_str()));
         if (!pad) g_warning("%s webrtcbin gave no %s", log_id_.c_str(), name.c_str());
-        if (pad) count_rtp(pad.get(), &rtp_out);
     }
 }
 

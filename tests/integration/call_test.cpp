@@ -391,3 +391,73 @@ TEST_F(CallEcho, ReceiveQueueIsOutOfThePathOnceConnected) {
         << "frames stopped after the receive path changed";
     caller_.call->end("done", true);
 }
+
+// Audio and video packets alternate into webrtcbin's rtpfunnel, which sends
+// the segment of the line each packet comes from whenever the line changes.
+// The forwarding echo gives every line the same segment, so after the first
+// none goes on down the send path (one per switch cost ~8% of the echo's CPU).
+TEST_F(CallEcho, EchoedLinesSwitchingSendNoSegmentDownTheSendPath) {
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    GstElement* funnel = element_made_by(bot_.call->pipeline(), "rtpfunnel");
+    ASSERT_TRUE(funnel);
+    struct Seen {
+        std::atomic<int> segments{0}, switches{0};
+        int last_pt = -1;  // the funnel's streaming thread only
+    } seen;
+    GRef<GstPad> out = pad_of(funnel, "src");
+    gulong watching = gst_pad_add_probe(
+        out.get(),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER),
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+            auto& s = *static_cast<Seen*>(data);
+            if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+                auto rtp = rtp_of(GST_PAD_PROBE_INFO_BUFFER(info));
+                if (rtp && s.last_pt != static_cast<int>(rtp->payload_type)) {
+                    if (s.last_pt >= 0) ++s.switches;
+                    s.last_pt = static_cast<int>(rtp->payload_type);
+                }
+            } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_SEGMENT) {
+                ++s.segments;
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        &seen, nullptr);
+    EXPECT_TRUE(mp::test::pump_until([&] { return seen.switches >= 40; }, 10000))
+        << "audio and video did not alternate: " << seen.switches << " switches";
+    gst_pad_remove_probe(out.get(), watching);
+    EXPECT_EQ(seen.segments, 0) << "over " << seen.switches << " switches between lines";
+    caller_.call->end("done", true);
+}
+
+// webrtcbin's way from sink_<N> to rtpfunnel (clocksync, FEC and RED
+// encoders that pass packets on as they are) is skipped by the forwarding
+// echo: its packets reach rtpfunnel without touching the clocksyncs.
+TEST_F(CallEcho, ForwardedPacketsGoStraightToTheFunnel) {
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    struct Counts {
+        std::atomic<int> funnel{0}, clocksyncs{0};
+    } counts;
+    auto count_into = [](GstPad*, GstPadProbeInfo*, gpointer counter) {
+        ++*static_cast<std::atomic<int>*>(counter);
+        return GST_PAD_PROBE_OK;
+    };
+    std::vector<std::pair<GRef<GstPad>, gulong>> probes;
+    mp::for_each_element(GST_BIN(bot_.call->pipeline()), [&](GstElement* element) {
+        bool funnel = mp::made_by(element, "rtpfunnel");
+        GRef<GstObject> parent = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
+        bool input_clocksync = mp::made_by(element, "clocksync") && GST_IS_ELEMENT(parent.get()) &&
+                               mp::made_by(GST_ELEMENT(parent.get()), "webrtcbin");  // not dtlssrtpenc's
+        if (!funnel && !input_clocksync) return;
+        GRef<GstPad> src = pad_of(element, "src");
+        gulong id = gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_into,
+                                      funnel ? &counts.funnel : &counts.clocksyncs, nullptr);
+        probes.emplace_back(std::move(src), id);
+    });
+    EXPECT_TRUE(mp::test::pump_until([&] { return counts.funnel >= 100; }, 10000));
+    for (auto& [pad, id] : probes) gst_pad_remove_probe(pad.get(), id);
+    EXPECT_EQ(counts.clocksyncs, 0) << "of " << counts.funnel << " packets sent";
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000));
+    caller_.call->end("done", true);
+}
