@@ -7,7 +7,9 @@
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "mediapeer-media"
@@ -20,7 +22,8 @@ namespace {
 constexpr gint kMaxGapAskedFor = 64;
 
 // One forwarded line. Only the thread receiving the caller's stream touches
-// `started` and the sequence numbers; `input` is read by the RTCP thread too.
+// `started` and the sequence numbers; `source` and `caller_ssrc` are read by
+// the RTCP thread too.
 struct Line {
     ForwardedLine config;
     GRef<GstPad> out;  // ours, linked to webrtcbin's sink_<index>
@@ -31,11 +34,13 @@ struct Line {
     bool started = false;  // stream-start, caps and segment sent on `out`
     bool have_seqnum = false;
     guint16 next_seqnum = 0;
-    GWeakRef input;  // the jitterbuffer sink pad the caller's stream enters
-    std::atomic<GstPad*> input_seen{nullptr};  // compared only, never dereferenced
+    GWeakRef source;  // the pad the caller's stream is taken at: requests go up from there
+    std::atomic<GstPad*> source_seen{nullptr};  // compared only, never dereferenced
+    std::atomic<guint32> caller_ssrc{0};
+    std::atomic<bool> taken_early{false};  // by the probe ahead of rtpbin's demuxer
 
-    Line() { g_weak_ref_init(&input, nullptr); }
-    ~Line() { g_weak_ref_clear(&input); }
+    Line() { g_weak_ref_init(&source, nullptr); }
+    ~Line() { g_weak_ref_clear(&source); }
 };
 
 struct PacketHeader {
@@ -83,6 +88,7 @@ bool SentWindow::first_time(guint16 seqnum) {
 
 struct RtpForward::State {
     std::vector<std::shared_ptr<Line>> lines;
+    std::once_flag early_probe;  // placed by the streaming thread of the first packet
 
     Line* line_of(guint8 payload_type) const {
         for (const auto& line : lines)
@@ -116,10 +122,19 @@ EventPtr shared_segment() {
     return EventPtr(gst_event_new_segment(&segment));
 }
 
+// `source`, where a probe took the caller's packet, is a jitterbuffer's sink
+// pad or the src pad of the element before the early probe's place.
+void ask_upstream(GstPad* source, GstEvent* event) {
+    if (GST_PAD_IS_SINK(source))
+        gst_pad_push_event(source, event);
+    else
+        gst_pad_send_event(source, event);
+}
+
 // The packets between the last one seen and this one never came: ask the
 // caller for them (rtpsession sends the NACK; rtprtxreceive learns which
 // retransmission belongs to which request from the same event).
-void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
+void ask_for_lost(Line& line, GstPad* source, const PacketHeader& header) {
     if (!line.have_seqnum) {
         line.have_seqnum = true;
         line.next_seqnum = header.seqnum + 1;
@@ -129,7 +144,7 @@ void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
     if (gap < 0) return;  // late or retransmitted: the stream is already past it
     if (gap <= kMaxGapAskedFor)
         for (guint16 lost = line.next_seqnum; lost != header.seqnum; ++lost)
-            gst_pad_push_event(input, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+            ask_upstream(source, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
                                                            gst_structure_new("GstRTPRetransmissionRequest",
                                                                              "seqnum", G_TYPE_UINT, guint{lost},
                                                                              "ssrc", G_TYPE_UINT, header.ssrc,
@@ -138,14 +153,22 @@ void ask_for_lost(Line& line, GstPad* input, const PacketHeader& header) {
 }
 
 // webrtcbin (1.22) takes each line's RTP through clocksync (a clock wait per
-// packet), a FEC and a RED encoder (passing packets on as they are unless
-// FEC or RED was configured) and five ghost-pad hops before rtpfunnel merges
-// the lines. A forwarded packet is live already: when nothing else is on that
-// way, it is handed to rtpfunnel directly. Events (stream-start, caps,
-// segment) still take the whole way, and the caller's key-frame requests
-// come up it.
+// packet), a FEC and a RED encoder and five ghost-pad hops before rtpfunnel
+// merges the lines; and what comes in from rtpsession (and rtprtxreceive)
+// through a RED decoder, rtpstorage and rtpssrcdemux to each stream's
+// jitterbuffer. Without FEC or RED those pass packets on as they are. A forwarded packet is taken where rtpsession's way in ends, and handed
+// to rtpfunnel directly. Events (stream-start, caps, segment) still take the
+// whole way, and the caller's key-frame requests come up it.
 bool passes_packets_as_they_are(GstElement* element) {
-    if (made_by(element, "clocksync")) return true;
+    // rtpstorage keeps packets for the FEC decoder behind the jitterbuffer,
+    // which a forwarded packet never reaches.
+    if (made_by(element, "clocksync") || made_by(element, "rtpssrcdemux") || made_by(element, "rtpstorage"))
+        return true;
+    if (made_by(element, "rtpreddec")) {
+        gint red_payload_type = 0;
+        g_object_get(element, "pt", &red_payload_type, nullptr);
+        return red_payload_type == -1;
+    }
     if (made_by(element, "rtpulpfecenc")) {
         guint fec_payload_type = 0;
         g_object_get(element, "pt", &fec_payload_type, nullptr);
@@ -160,26 +183,46 @@ bool passes_packets_as_they_are(GstElement* element) {
     return false;
 }
 
-// The sink pad that `src`'s packets reach, through any ghost pads.
-GRef<GstPad> downstream_of(GstPad* src) {
-    GRef<GstPad> peer = adopt_ref(gst_pad_get_peer(src));
-    while (peer && GST_IS_PROXY_PAD(peer.get()) && !GST_IS_GHOST_PAD(peer.get())) {  // leaving a bin
+// The element's pad at the other end of `pad`'s link, through ghost pads.
+GRef<GstPad> far_end(GstPad* pad) {
+    GRef<GstPad> peer = adopt_ref(gst_pad_get_peer(pad));
+    while (peer && GST_IS_PROXY_PAD(peer.get()) && !GST_IS_GHOST_PAD(peer.get())) {  // a bin's edge, inside
         GRef<GstPad> ghost = adopt_ref(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(peer.get()))));
         peer = ghost ? adopt_ref(gst_pad_get_peer(ghost.get())) : GRef<GstPad>();
     }
-    while (peer && GST_IS_GHOST_PAD(peer.get()))  // entering one
+    while (peer && GST_IS_GHOST_PAD(peer.get()))  // a bin's edge, outside
         peer = adopt_ref(gst_ghost_pad_get_target(GST_GHOST_PAD(peer.get())));
     return peer;
 }
 
+GRef<GstPad> static_pad(GstPad* of_element_of, const char* name) {
+    GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(of_element_of));
+    return element ? adopt_ref(gst_element_get_static_pad(element.get(), name)) : GRef<GstPad>();
+}
+
 GRef<GstPad> funnel_input(GstPad* out) {
-    GRef<GstPad> pad = downstream_of(out);
+    GRef<GstPad> pad = far_end(out);
     for (int hops = 0; pad && hops < 8; ++hops) {
         GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(pad.get()));
         if (made_by(element.get(), "rtpfunnel")) return pad;
         if (!element || !passes_packets_as_they_are(element.get())) return {};
-        GRef<GstPad> element_src = adopt_ref(gst_element_get_static_pad(element.get(), "src"));
-        pad = element_src ? downstream_of(element_src.get()) : GRef<GstPad>();
+        GRef<GstPad> element_src = static_pad(pad.get(), "src");
+        pad = element_src ? far_end(element_src.get()) : GRef<GstPad>();
+    }
+    return {};
+}
+
+// The src pad of the last element upstream of a jitterbuffer that does more
+// than pass packets on (rtprtxreceive, or rtpsession); null if the way is
+// longer than rtpbin 1.22 makes it.
+GRef<GstPad> session_exit(GstPad* jitterbuffer_sink) {
+    GRef<GstPad> pad = far_end(jitterbuffer_sink);
+    for (int hops = 0; pad && hops < 8; ++hops) {
+        GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(pad.get()));
+        if (!element) return {};
+        if (!passes_packets_as_they_are(element.get())) return pad;
+        GRef<GstPad> element_sink = static_pad(pad.get(), "sink");
+        pad = element_sink ? far_end(element_sink.get()) : GRef<GstPad>();
     }
     return {};
 }
@@ -214,55 +257,88 @@ void forward(Line& line, GstBuffer* buffer, guint16 seqnum) {
         gst_pad_push(line.out.get(), buffer);
 }
 
-void remember_input(Line& line, GstPad* input) {
-    if (line.input_seen.exchange(input) != input) g_weak_ref_set(&line.input, input);
+void remember_source(Line& line, GstPad* source, guint32 caller_ssrc) {
+    if (line.source_seen.exchange(source) != source) g_weak_ref_set(&line.source, source);
+    line.caller_ssrc = caller_ssrc;
 }
 
 Line* line_for(const RtpForward::State& state, GstBuffer* buffer, PacketHeader& header) {
     return read_header(buffer, header) ? state.line_of(header.payload_type) : nullptr;
 }
 
-void forward_packet(Line& line, GstPad* input, const PacketHeader& header, GstBuffer* owned) {
-    remember_input(line, input);
+void forward_packet(Line& line, GstPad* source, const PacketHeader& header, GstBuffer* owned) {
+    remember_source(line, source, header.ssrc);
     count(line.config.received, owned);
-    if (line.asks_for_lost) ask_for_lost(line, input, header);
+    if (line.asks_for_lost) ask_for_lost(line, source, header);
     forward(line, owned, header.seqnum);
 }
 
-// On the jitterbuffer's sink pad: the caller's packet, before it is buffered.
-GstPadProbeReturn on_packet(GstPad* input, GstPadProbeInfo* info, gpointer data) {
-    const auto& state = **static_cast<std::shared_ptr<RtpForward::State>*>(data);
-    PacketHeader header;
-    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-        // One SSRC per jitterbuffer: one line for the whole list.
-        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-        guint length = gst_buffer_list_length(list);
-        Line* line = length ? line_for(state, gst_buffer_list_get(list, 0), header) : nullptr;
-        if (!line) return GST_PAD_PROBE_OK;
-        for (guint i = 0; i < length; ++i)
-            if (GstBuffer* packet = gst_buffer_list_get(list, i); read_header(packet, header))
-                forward_packet(*line, input, header, gst_buffer_ref(packet));
-        if (line->config.also_received) return GST_PAD_PROBE_OK;
-        gst_buffer_list_unref(list);
-        return GST_PAD_PROBE_HANDLED;
+void place_early_probe(const std::shared_ptr<RtpForward::State>& state, GstPad* jitterbuffer_sink);
+
+// A probe where the caller's packets leave rtpsession's way in (`early`),
+// or on a jitterbuffer's way in: that one takes a line's packets only until
+// the early one does (it is added when the first packet of a stream has
+// passed the early place already).
+struct Probe {
+    std::shared_ptr<RtpForward::State> state;
+    bool early;
+};
+
+Line* line_to_take(const Probe& probe, GstBuffer* buffer, PacketHeader& header) {
+    Line* line = line_for(*probe.state, buffer, header);
+    if (!line) return nullptr;  // not ours to forward: the usual path
+    if (probe.early)
+        line->taken_early = true;
+    else if (line->taken_early)
+        return nullptr;
+    return line;
+}
+
+GstPadProbeReturn on_packet_list(GstPad* source, GstPadProbeInfo* info, const Probe& probe) {
+    GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    GST_PAD_PROBE_INFO_DATA(info) = list;
+    for (guint i = 0; i < gst_buffer_list_length(list);) {
+        GstBuffer* packet = gst_buffer_list_get(list, i);
+        PacketHeader header;
+        Line* line = line_to_take(probe, packet, header);
+        if (line && line->config.also_received) forward_packet(*line, source, header, gst_buffer_copy(packet));
+        if (!line || line->config.also_received) {
+            ++i;
+            continue;
+        }
+        GstBuffer* owned = gst_buffer_ref(packet);
+        gst_buffer_list_remove(list, i, 1);
+        forward_packet(*line, source, header, owned);
     }
+    if (gst_buffer_list_length(list) > 0) return GST_PAD_PROBE_OK;
+    gst_buffer_list_unref(list);
+    return GST_PAD_PROBE_HANDLED;
+}
+
+// The caller's packet on its way to a jitterbuffer, before it is buffered.
+GstPadProbeReturn on_packet(GstPad* source, GstPadProbeInfo* info, gpointer data) {
+    const auto& probe = *static_cast<Probe*>(data);
+    if (!probe.early) place_early_probe(probe.state, source);
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) return on_packet_list(source, info, probe);
     GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    Line* line = line_for(state, buffer, header);
-    if (!line) return GST_PAD_PROBE_OK;  // not ours to forward: the usual path
+    PacketHeader header;
+    Line* line = line_to_take(probe, buffer, header);
+    if (!line) return GST_PAD_PROBE_OK;
     if (line->config.also_received) {
-        forward_packet(*line, input, header, gst_buffer_copy(buffer));
+        forward_packet(*line, source, header, gst_buffer_copy(buffer));
         return GST_PAD_PROBE_OK;
     }
-    forward_packet(*line, input, header, buffer);
+    forward_packet(*line, source, header, buffer);
     return GST_PAD_PROBE_HANDLED;  // the buffer was ours to pass on
 }
 
 // rtpsession turns an upstream key-unit request into a PLI/FIR only when it
-// says which payload (the ptdemux after the jitterbuffer adds it on the
-// usual path; rtpssrcdemux adds the SSRC).
-GstEvent* key_unit_request(int payload_type) {
+// says which stream and payload (on the usual path rtpssrcdemux adds the
+// SSRC, the ptdemux after the jitterbuffer the payload).
+GstEvent* key_unit_request(const Line& line) {
     GstEvent* event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
-    gst_structure_set(gst_event_writable_structure(event), "payload", G_TYPE_UINT, guint(payload_type), nullptr);
+    gst_structure_set(gst_event_writable_structure(event), "payload", G_TYPE_UINT,
+                      guint(line.config.line.payload_type), "ssrc", G_TYPE_UINT, guint(line.caller_ssrc), nullptr);
     return event;
 }
 
@@ -279,8 +355,8 @@ gboolean on_upstream_event(GstPad* pad, GstObject*, GstEvent* event) {
         ++media_metrics().key_frame_requests;
         auto* ref = static_cast<LineRef*>(g_object_get_data(G_OBJECT(pad), kRelayKey));
         auto line = ref ? ref->lock() : nullptr;
-        GRef<GstPad> input = line ? adopt_ref(static_cast<GstPad*>(g_weak_ref_get(&line->input))) : nullptr;
-        if (input) gst_pad_push_event(input.get(), key_unit_request(line->config.line.payload_type));
+        GRef<GstPad> source = line ? adopt_ref(static_cast<GstPad*>(g_weak_ref_get(&line->source))) : nullptr;
+        if (source) ask_upstream(source.get(), key_unit_request(*line));
     }
     gst_event_unref(event);
     return TRUE;
@@ -310,6 +386,24 @@ std::shared_ptr<Line> make_line(GstElement* webrtc, ForwardedLine config, GstEve
     return line;
 }
 
+void watch(const std::shared_ptr<RtpForward::State>& state, GstPad* source, bool early) {
+    gst_pad_add_probe(source, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      on_packet, new Probe{state, early}, [](gpointer p) { delete static_cast<Probe*>(p); });
+}
+
+// A streaming thread, as the first packet of one of the caller's streams
+// reaches its new jitterbuffer (only then is the way there linked): the
+// packets of all streams are taken where rtpsession's way in ends from then on.
+void place_early_probe(const std::shared_ptr<RtpForward::State>& state, GstPad* jitterbuffer_sink) {
+    std::call_once(state->early_probe, [&] {
+        GRef<GstPad> exit = session_exit(jitterbuffer_sink);
+        GRef<GstPad> feeding = far_end(jitterbuffer_sink);
+        if (!exit || exit.get() == feeding.get()) return;
+        g_debug("taking the caller's packets at %s:%s", GST_DEBUG_PAD_NAME(exit.get()));
+        watch(state, exit.get(), true);
+    });
+}
+
 }  // namespace
 
 std::unique_ptr<RtpForward> RtpForward::attach(GstElement* webrtc, std::vector<ForwardedLine> lines) {
@@ -325,12 +419,8 @@ std::unique_ptr<RtpForward> RtpForward::attach(GstElement* webrtc, std::vector<F
     g_signal_connect_data(
         rtpbin.get(), "new-jitterbuffer",
         G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer data) {
-            const auto& shared = *static_cast<std::shared_ptr<State>*>(data);
             GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(jitterbuffer, "sink"));
-            gst_pad_add_probe(sink.get(),
-                              static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                              on_packet, new std::shared_ptr<State>(shared),
-                              [](gpointer p) { delete static_cast<std::shared_ptr<State>*>(p); });
+            watch(*static_cast<std::shared_ptr<State>*>(data), sink.get(), false);
         }),
         new std::shared_ptr<State>(state),
         [](gpointer p, GClosure*) { delete static_cast<std::shared_ptr<State>*>(p); }, GConnectFlags{});

@@ -1,9 +1,11 @@
 // The cheapest echo: the caller's RTP packets sent back on their own line as
-// they arrive, before webrtcbin's jitterbuffer, with only the SSRC rewritten
-// to ours (send and receive share one RTP session under bundle, which refuses
-// a stream with the sender's own SSRC). Nothing is depayloaded, reordered or
+// they arrive, taken as they leave rtpsession (and rtprtxreceive) on their way
+// in and handed to rtpfunnel on the way out, with only the SSRC rewritten to
+// ours (send and receive share one RTP session under bundle, which refuses a
+// stream with the sender's own SSRC). Nothing is depayloaded, reordered or
 // buffered: per packet that is one header write and one push, on the thread
-// that received it (see ../shared/ECHO-FAST-PATH.md for what it saves).
+// that received it (see ../shared/ECHO-FAST-PATH.md for what it saves; the
+// elements of webrtcbin skipped on either side only pass packets on).
 //
 // What it keeps from the full path: key-frame requests from the caller reach
 // the caller's encoder (a PLI/FIR to us becomes one to them), and a gap in the

@@ -197,22 +197,15 @@ bool Call::build_pipeline() {
                          accept_new_sources_at_once(element);
                      }),
                      h);
-    // What the other side sends is counted as it reaches a jitterbuffer,
-    // before a media behaviour may take it from there (an echo does); what we
-    // send as it leaves rtpbin, however it got there (an echo skips
-    // webrtcbin's sink pads).
-    if (GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin"))) {
-        g_signal_connect(rtpbin.get(), "new-jitterbuffer",
-                         G_CALLBACK(+[](GstElement*, GstElement* jitterbuffer, guint, guint, gpointer) {
-                             GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(jitterbuffer, "sink"));
-                             count_rtp(sink.get(), &rtp_in);
-                         }),
-                         nullptr);
+    // RTP is counted as it enters and leaves rtpbin: a media behaviour may
+    // take what the other side sends before it reaches webrtcbin's src pads,
+    // and send without webrtcbin's sink pads (the echo does both).
+    if (GRef<GstElement> rtpbin = adopt_ref(gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")))
         g_signal_connect(rtpbin.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
+                             if (g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_sink_")) count_rtp(pad, &rtp_in);
                              if (g_str_has_prefix(GST_PAD_NAME(pad), "send_rtp_src_")) count_rtp(pad, &rtp_out);
                          }),
                          nullptr);
-    }
     Handle handle_copy = *h;
     behaviour_->end_call = [handle_copy](const std::string& reason) mutable {
         handle_copy.post([reason](Call& c) { c.end(reason, true); });

@@ -430,14 +430,16 @@ TEST_F(CallEcho, EchoedLinesSwitchingSendNoSegmentDownTheSendPath) {
     caller_.call->end("done", true);
 }
 
-// webrtcbin's way from sink_<N> to rtpfunnel (clocksync, FEC and RED
-// encoders that pass packets on as they are) is skipped by the forwarding
-// echo: its packets reach rtpfunnel without touching the clocksyncs.
-TEST_F(CallEcho, ForwardedPacketsGoStraightToTheFunnel) {
+// Between rtpsession and the jitterbuffers (rtpstorage, rtpssrcdemux) and
+// between webrtcbin's sink_<N> and rtpfunnel (clocksync, FEC and RED
+// encoders) webrtcbin has elements that pass packets on as they are: the
+// forwarding echo takes the caller's packets before the first and hands them
+// to rtpfunnel past the second.
+TEST_F(CallEcho, ForwardedPacketsSkipWhatOnlyPassesThemOn) {
     call_with(false);
     ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
     struct Counts {
-        std::atomic<int> funnel{0}, clocksyncs{0};
+        std::atomic<int> sent{0}, clocksyncs{0}, storage{0};
     } counts;
     auto count_into = [](GstPad*, GstPadProbeInfo*, gpointer counter) {
         ++*static_cast<std::atomic<int>*>(counter);
@@ -445,19 +447,21 @@ TEST_F(CallEcho, ForwardedPacketsGoStraightToTheFunnel) {
     };
     std::vector<std::pair<GRef<GstPad>, gulong>> probes;
     mp::for_each_element(GST_BIN(bot_.call->pipeline()), [&](GstElement* element) {
-        bool funnel = mp::made_by(element, "rtpfunnel");
         GRef<GstObject> parent = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
         bool input_clocksync = mp::made_by(element, "clocksync") && GST_IS_ELEMENT(parent.get()) &&
                                mp::made_by(GST_ELEMENT(parent.get()), "webrtcbin");  // not dtlssrtpenc's
-        if (!funnel && !input_clocksync) return;
+        std::atomic<int>* counter = mp::made_by(element, "rtpfunnel") ? &counts.sent
+                                    : input_clocksync                   ? &counts.clocksyncs
+                                    : mp::made_by(element, "rtpstorage") ? &counts.storage
+                                                                         : nullptr;
+        if (!counter) return;
         GRef<GstPad> src = pad_of(element, "src");
-        gulong id = gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_into,
-                                      funnel ? &counts.funnel : &counts.clocksyncs, nullptr);
-        probes.emplace_back(std::move(src), id);
+        probes.emplace_back(src, gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, count_into, counter, nullptr));
     });
-    EXPECT_TRUE(mp::test::pump_until([&] { return counts.funnel >= 100; }, 10000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return counts.sent >= 100; }, 10000));
     for (auto& [pad, id] : probes) gst_pad_remove_probe(pad.get(), id);
-    EXPECT_EQ(counts.clocksyncs, 0) << "of " << counts.funnel << " packets sent";
+    EXPECT_EQ(counts.clocksyncs, 0) << "of " << counts.sent << " packets sent";
+    EXPECT_EQ(counts.storage, 0) << "of " << counts.sent << " packets sent";
     EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000));
     caller_.call->end("done", true);
 }
