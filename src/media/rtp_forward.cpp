@@ -7,7 +7,6 @@
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
-#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -156,8 +155,9 @@ void ask_for_lost(Line& line, GstPad* source, const PacketHeader& header) {
 // packet), a FEC and a RED encoder and five ghost-pad hops before rtpfunnel
 // merges the lines; and what comes in from rtpsession (and rtprtxreceive)
 // through a RED decoder, rtpstorage and rtpssrcdemux to each stream's
-// jitterbuffer. Without FEC or RED those pass packets on as they are. A forwarded packet is taken where rtpsession's way in ends, and handed
-// to rtpfunnel directly. Events (stream-start, caps, segment) still take the
+// jitterbuffer. Without FEC or RED those pass packets on as they are. A
+// forwarded packet is taken where rtpsession's way in ends, and handed to
+// rtpfunnel directly. Events (stream-start, caps, segment) still take the
 // whole way, and the caller's key-frame requests come up it.
 bool passes_packets_as_they_are(GstElement* element) {
     // rtpstorage keeps packets for the FEC decoder behind the jitterbuffer,
@@ -195,37 +195,30 @@ GRef<GstPad> far_end(GstPad* pad) {
     return peer;
 }
 
-GRef<GstPad> static_pad(GstPad* of_element_of, const char* name) {
-    GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(of_element_of));
-    return element ? adopt_ref(gst_element_get_static_pad(element.get(), name)) : GRef<GstPad>();
+// From `pad` along its link, and on through every element that only passes
+// packets on (leaving it by its pad `onward`): the first pad of an element
+// that does more; null past 8 hops (longer than webrtcbin 1.22 makes it).
+GRef<GstPad> past_pass_through(GstPad* pad, const char* onward) {
+    GRef<GstPad> reached = far_end(pad);
+    for (int hops = 0; reached && hops < 8; ++hops) {
+        GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(reached.get()));
+        if (!element) return {};
+        if (!passes_packets_as_they_are(element.get())) return reached;
+        GRef<GstPad> next = adopt_ref(gst_element_get_static_pad(element.get(), onward));
+        reached = next ? far_end(next.get()) : GRef<GstPad>();
+    }
+    return {};
 }
 
 GRef<GstPad> funnel_input(GstPad* out) {
-    GRef<GstPad> pad = far_end(out);
-    for (int hops = 0; pad && hops < 8; ++hops) {
-        GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(pad.get()));
-        if (made_by(element.get(), "rtpfunnel")) return pad;
-        if (!element || !passes_packets_as_they_are(element.get())) return {};
-        GRef<GstPad> element_src = static_pad(pad.get(), "src");
-        pad = element_src ? far_end(element_src.get()) : GRef<GstPad>();
-    }
-    return {};
+    GRef<GstPad> reached = past_pass_through(out, "src");
+    GRef<GstElement> element = reached ? adopt_ref(gst_pad_get_parent_element(reached.get())) : GRef<GstElement>();
+    return made_by(element.get(), "rtpfunnel") ? reached : GRef<GstPad>();
 }
 
 // The src pad of the last element upstream of a jitterbuffer that does more
-// than pass packets on (rtprtxreceive, or rtpsession); null if the way is
-// longer than rtpbin 1.22 makes it.
-GRef<GstPad> session_exit(GstPad* jitterbuffer_sink) {
-    GRef<GstPad> pad = far_end(jitterbuffer_sink);
-    for (int hops = 0; pad && hops < 8; ++hops) {
-        GRef<GstElement> element = adopt_ref(gst_pad_get_parent_element(pad.get()));
-        if (!element) return {};
-        if (!passes_packets_as_they_are(element.get())) return pad;
-        GRef<GstPad> element_sink = static_pad(pad.get(), "sink");
-        pad = element_sink ? far_end(element_sink.get()) : GRef<GstPad>();
-    }
-    return {};
-}
+// than pass packets on (rtprtxreceive, or rtpsession).
+GRef<GstPad> session_exit(GstPad* jitterbuffer_sink) { return past_pass_through(jitterbuffer_sink, "sink"); }
 
 void start(Line& line) {
     line.started = true;
