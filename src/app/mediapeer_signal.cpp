@@ -34,12 +34,18 @@ struct Flags {
     gint64 max_connections = 10000;
     gint ping_interval = 10;
     gint ping_timeout = 30;
+    char* auth_secret_file = nullptr;
+    char* mint_token = nullptr;
+    gint64 token_ttl = 3600;
+    gboolean allow_anonymous = FALSE;
+    char** reserved_names = nullptr;
+    char** allowed_origins = nullptr;
 
     ~Flags() {
-        for (char* s : {listen, web_root, tls_cert, tls_key, turn_user, turn_password, turn_secret})
+        for (char* s : {listen, web_root, tls_cert, tls_key, turn_user, turn_password, turn_secret,
+                        auth_secret_file, mint_token})
             g_free(s);
-        g_strfreev(stun);
-        g_strfreev(turn);
+        for (char** v : {stun, turn, reserved_names, allowed_origins}) g_strfreev(v);
     }
 };
 
@@ -76,7 +82,30 @@ mp::signal::ServerOptions to_options(const Flags& f) {
     o.max_connections = static_cast<std::size_t>(std::max<gint64>(f.max_connections, 0));
     o.ping_interval_s = static_cast<unsigned>(std::max(f.ping_interval, 0));
     o.ping_timeout_s = static_cast<unsigned>(std::max(f.ping_timeout, 0));
+    o.login.allow_anonymous = f.allow_anonymous;
+    o.login.reserved_names = strings(f.reserved_names);
+    o.allowed_origins = strings(f.allowed_origins);
     return o;
+}
+
+// --mint-token NAME: one token on stdout, for the peers' --token-file.
+int mint(const Flags& f, const std::string& secret) {
+    if (auto why = mp::protocol::invalid_user_name_reason(f.mint_token)) {
+        std::fprintf(stderr, "mediapeer-signal: --mint-token %s: %s\n", f.mint_token, why->c_str());
+        return 2;
+    }
+    if (f.token_ttl <= 0) {
+        std::fprintf(stderr, "mediapeer-signal: --token-ttl must be positive\n");
+        return 2;
+    }
+    std::string token = mp::signal::TokenKey(secret).mint(f.mint_token, g_get_real_time() / G_USEC_PER_SEC,
+                                                          f.token_ttl);
+    if (token.empty()) {
+        std::fprintf(stderr, "mediapeer-signal: could not make a token\n");
+        return 1;
+    }
+    std::printf("%s\n", token.c_str());
+    return 0;
 }
 
 struct App {
@@ -133,12 +162,43 @@ int main(int argc, char** argv) {
          "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
         {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &f.ping_timeout,
          "Close a connection silent this long (default 30)", "SECONDS"},
+        {"auth-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &f.auth_secret_file,
+         "HS256 key (>= 32 bytes, owner-only file): logins and /config.json need a token signed with it",
+         "FILE"},
+        {"allow-anonymous", 0, 0, G_OPTION_ARG_NONE, &f.allow_anonymous,
+         "With --auth-secret-file: a login without a token may take any free name but the reserved ones",
+         nullptr},
+        {"reserved-name", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.reserved_names,
+         "With --allow-anonymous: a name only a valid token may take (repeatable)", "NAME"},
+        {"allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.allowed_origins,
+         "A page origin whose WebSockets are let in besides this server's own (repeatable; given or "
+         "with auth, other origins get 403)", "https://HOST[:PORT]"},
+        {"mint-token", 0, 0, G_OPTION_ARG_STRING, &f.mint_token,
+         "Print a token for NAME signed with --auth-secret-file, and exit", "NAME"},
+        {"token-ttl", 0, 0, G_OPTION_ARG_INT64, &f.token_ttl,
+         "Lifetime of --mint-token's token (default 3600)", "SECONDS"},
     };
     if (!mp::app::parse_flags("mediapeer-signal", "- mediapeer signaling server", entries, argc, argv)) return 2;
+    auto options = to_options(f);
+    if (f.auth_secret_file) {
+        auto secret = mp::signal::read_secret_file(f.auth_secret_file);
+        if (!secret) {
+            std::fprintf(stderr, "mediapeer-signal: %s\n", secret.error().c_str());
+            return 2;
+        }
+        options.auth_secret = *secret;
+    }
+    if (f.mint_token) {
+        if (!f.auth_secret_file) {
+            std::fprintf(stderr, "mediapeer-signal: --mint-token needs --auth-secret-file\n");
+            return 2;
+        }
+        return mint(f, options.auth_secret);
+    }
     raise_fd_limit();
 
     App app;
-    auto server = mp::signal::SignalServer::start(to_options(f));
+    auto server = mp::signal::SignalServer::start(options);
     if (!server) {
         std::fprintf(stderr, "mediapeer-signal: %s\n", server.error().c_str());
         return 1;

@@ -271,7 +271,7 @@ void WsSignaller::Impl::connected(GRef<SoupWebsocketConnection> ws) {
             this);
     }
     g_debug("connected to %s; logging in as %s", options.url.c_str(), options.name.c_str());
-    send_now(protocol::Login{options.name});
+    send_now(protocol::Login{options.name, std::nullopt});
 }
 
 void WsSignaller::Impl::connect_failed(const GError& error) {

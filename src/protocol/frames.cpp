@@ -182,7 +182,7 @@ std::optional<Frame> read_call_frame(std::string_view type, const FieldReader& f
 Result<ClientFrame, ParseError> parse_client_frame(std::string_view text) {
     return parse_frame<ClientFrame>(text, [](std::string_view type,
                                              const FieldReader& f) -> ClientFrame {
-        if (type == "login") return Login{f.required_string("name")};
+        if (type == "login") return Login{f.required_string("name"), f.optional_string("token")};
         if (type == "users") return UsersRequest{};
         if (auto call = read_call_frame<ClientFrame>(type, f)) return *call;
         unknown_type(type);
@@ -197,9 +197,11 @@ Result<ServerFrame, ParseError> parse_server_frame(std::string_view text) {
             r.success = f.required_bool("success");
             r.my_name = f.optional_string("myName").value_or("");
             r.message = f.optional_string("message").value_or("");
+            r.code = f.optional_string("code").value_or("");
             return r;
         }
-        if (type == "error") return Error{f.required_string("message")};
+        if (type == "error")
+            return Error{f.optional_string("code").value_or(""), f.required_string("message")};
         if (type == "users") return UsersList{f.required_strings("users")};
         if (auto call = read_call_frame<ServerFrame>(type, f)) return *call;
         unknown_type(type);
@@ -240,6 +242,7 @@ std::string serialize(const ClientFrame& frame) {
             using T = std::decay_t<decltype(f)>;
             if constexpr (std::is_same_v<T, Login>) {
                 w.string("name", f.name);
+                if (f.token) w.string("token", *f.token);
             } else if constexpr (std::is_same_v<T, Offer>) {
                 w.string("name", f.name);
                 client_payload(w, "offer", f.offer);
@@ -266,10 +269,12 @@ std::string serialize(const ServerFrame& frame) {
             using T = std::decay_t<decltype(f)>;
             if constexpr (std::is_same_v<T, LoginResult>) {
                 w.boolean("success", f.success);
-                if (f.success)
+                if (f.success) {
                     w.string("myName", f.my_name);
-                else
+                } else {
+                    w.string("code", f.code);
                     w.string("message", f.message);
+                }
             } else if constexpr (std::is_same_v<T, Offer>) {
                 w.string("offer", f.offer).string("name", f.name);
             } else if constexpr (std::is_same_v<T, Answer>) {
@@ -280,6 +285,7 @@ std::string serialize(const ServerFrame& frame) {
                 w.string("name", f.name);
                 if (f.reason) w.string("reason", *f.reason);
             } else if constexpr (std::is_same_v<T, Error>) {
+                w.string("code", f.code);
                 w.string("message", f.message);
             } else if constexpr (std::is_same_v<T, UsersList>) {
                 w.strings("users", f.users);

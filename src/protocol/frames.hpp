@@ -18,12 +18,14 @@ namespace mp::protocol {
 // an object or a string; the server forwards them as a string.
 struct Login {
     std::string name;
+    std::optional<std::string> token;  // (ext) a JWT proving the name; never logged
     bool operator==(const Login&) const = default;
 };
 struct LoginResult {
     bool success = false;
     std::string my_name;  // on success
-    std::string message;  // on failure
+    std::string message;  // on failure, for people
+    std::string code;     // on failure, for programs: a code of protocol/codes.hpp
     bool operator==(const LoginResult&) const = default;
 };
 struct Offer {
@@ -47,7 +49,8 @@ struct Leave {
     bool operator==(const Leave&) const = default;
 };
 struct Error {
-    std::string message;
+    std::string code;     // for programs: a code of protocol/codes.hpp
+    std::string message;  // for people
     bool operator==(const Error&) const = default;
 };
 struct UsersRequest {

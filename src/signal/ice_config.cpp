@@ -58,14 +58,17 @@ TurnCredential turn_rest_credential(const std::string& secret, const std::string
     return c;
 }
 
-std::string ice_config_json(const IceOptions& o, std::int64_t now_unix) {
+std::string ice_config_json(const IceOptions& o, std::int64_t now_unix, const std::string& user) {
     std::string servers;
     if (!o.stun_urls.empty())
         servers += protocol::JsonObjectWriter().raw("urls", json_array(o.stun_urls)).finish();
     if (!o.turn_urls.empty()) {
         TurnCredential c{o.turn_user, o.turn_password};
         if (!o.turn_secret.empty())
-            c = turn_rest_credential(o.turn_secret, o.turn_user.empty() ? "mediapeer" : o.turn_user,
+            c = turn_rest_credential(o.turn_secret,
+                                     !user.empty()            ? user
+                                     : !o.turn_user.empty()   ? o.turn_user
+                                                              : "mediapeer",
                                      now_unix + o.turn_ttl_s);
         if (!servers.empty()) servers += ',';
         servers += protocol::JsonObjectWriter()

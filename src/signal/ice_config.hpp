@@ -30,6 +30,8 @@ TurnCredential turn_rest_credential(const std::string& secret, const std::string
                                     std::int64_t expires_unix);
 
 // {"iceServers":[{"urls":[...]}, {"urls":[...],"username":...,"credential":...}]}
-std::string ice_config_json(const IceOptions& options, std::int64_t now_unix);
+// `user`: the user id in --turn-secret user names (empty: --turn-user, else "mediapeer").
+std::string ice_config_json(const IceOptions& options, std::int64_t now_unix,
+                            const std::string& user = {});
 
 }  // namespace mp::signal

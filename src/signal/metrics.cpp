@@ -48,6 +48,11 @@ std::string render_metrics(const Router& router, const ServerCounters& server) {
     labelled(out, "mediapeer_signal_frames_out_total", "type", rc.frames_out);
     family(out, "mediapeer_signal_errors_total", "counter", "Refused frames, by kind.");
     labelled(out, "mediapeer_signal_errors_total", "kind", rc.errors);
+    family(out, "mediapeer_signal_refusals_total", "counter",
+           "Refused logins, error frames, upgrades and /config.json requests, by code.");
+    std::map<std::string, std::uint64_t> refusals = rc.refusals;
+    for (const auto& [code, n] : server.refusals) refusals[code] += n;
+    labelled(out, "mediapeer_signal_refusals_total", "code", refusals);
     family(out, "mediapeer_signal_closes_total", "counter", "Closed connections, by reason.");
     labelled(out, "mediapeer_signal_closes_total", "reason", server.closes);
     family(out, "mediapeer_signal_limit_hits_total", "counter", "Times a limit was hit, by limit.");

@@ -14,6 +14,7 @@ struct ServerCounters {
     std::uint64_t connections_opened = 0;
     std::map<std::string, std::uint64_t> closes;      // by reason
     std::map<std::string, std::uint64_t> limit_hits;  // by limit
+    std::map<std::string, std::uint64_t> refusals;    // refused upgrades and requests, by code
 };
 
 std::string render_metrics(const Router& router, const ServerCounters& server);

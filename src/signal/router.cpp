@@ -1,10 +1,13 @@
 #include "signal/router.hpp"
 
+#include "protocol/codes.hpp"
+
 #include <algorithm>
 
 namespace mp::signal {
 
 using namespace mp::protocol;
+namespace code = mp::protocol::code;
 
 void Router::on_open(ConnectionId id, std::int64_t now_us) {
     Connection& c = connections_[id];
@@ -28,7 +31,7 @@ Effects Router::on_text(ConnectionId id, std::string_view text, std::int64_t now
     if (it == connections_.end()) return fx;  // already closed by us
     if (!take_token(it->second, now_us)) {
         ++counters_.frames_in["invalid"];
-        error(fx, id, "rate_limited",
+        error(fx, id, "rate_limited", code::kRateLimited,
               "too many frames: the limit is " +
                   std::to_string(static_cast<long>(limits_.frames_per_second)) + " per second");
         Effects gone = on_close(id);
@@ -39,7 +42,7 @@ Effects Router::on_text(ConnectionId id, std::string_view text, std::int64_t now
     auto frame = parse_client_frame(text);
     if (!frame) {
         ++counters_.frames_in["invalid"];
-        error(fx, id, to_string(frame.error().kind), frame.error().message);
+        error(fx, id, to_string(frame.error().kind), code::kBadFrame, frame.error().message);
         return fx;
     }
     return on_frame(id, *frame);
@@ -61,7 +64,7 @@ Effects Router::on_frame(ConnectionId id, const ClientFrame& frame) {
         return fx;
     }
     if (c.name.empty()) {
-        error(fx, id, "not_logged_in", "log in first");
+        error(fx, id, "not_logged_in", code::kNotLoggedIn, "log in first");
         return fx;
     }
     if (auto* f = std::get_if<Offer>(&frame)) {
@@ -82,35 +85,34 @@ Effects Router::on_frame(ConnectionId id, const ClientFrame& frame) {
 
 void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) {
     if (!c.name.empty()) {
-        error(fx, id, "already_logged_in", "already logged in as " + c.name);
+        error(fx, id, "already_logged_in", code::kAlreadyLoggedIn, "already logged in as " + c.name);
         return;
     }
     // A refused name is answered with `login` success:false, the reply the
-    // reference page waits for; the message says why.
-    if (auto reason = invalid_user_name_reason(f.name)) {
-        ++counters_.errors["invalid_name"];
-        send(fx, id, LoginResult{false, "", *reason});
-        return;
+    // reference page waits for; the message says why, the code what.
+    if (auto reason = invalid_user_name_reason(f.name))
+        return refuse_login(fx, id, "invalid_name", Refusal{code::kInvalidName, *reason});
+    // Proof first: whether a name is taken is not told to who may not have it.
+    if (gate_) {
+        if (auto refusal = gate_->refuse(f.name, f.token))
+            return refuse_login(fx, id, "auth", *refusal);
     }
-    if (by_name_.count(f.name)) {
-        ++counters_.errors["name_taken"];
-        send(fx, id, LoginResult{false, "", "name taken"});
-        return;
-    }
+    if (by_name_.count(f.name))
+        return refuse_login(fx, id, "name_taken", Refusal{code::kNameTaken, "name taken"});
     c.name = f.name;
     by_name_[c.name] = id;
     ++users_version_;
-    send(fx, id, LoginResult{true, c.name, ""});
+    send(fx, id, LoginResult{true, c.name, "", ""});
 }
 
 void Router::offer(Effects& fx, ConnectionId id, Connection& c, const Offer& f) {
     if (f.name == c.name) {
-        error(fx, id, "offer_to_self", "cannot call yourself");
+        error(fx, id, "offer_to_self", code::kCannotCallSelf, "cannot call yourself");
         return;
     }
     auto callee = by_name_.find(f.name);
     if (callee == by_name_.end()) {
-        error(fx, id, "user_offline", "user " + f.name + " is not online");
+        error(fx, id, "user_offline", code::kNotOnline, "user " + f.name + " is not online");
         return;
     }
     add_call(id, callee->second);
@@ -124,7 +126,7 @@ void Router::users(Effects& fx, ConnectionId id, Connection& c) {
     send(fx, id, UsersList{online_names()});
 }
 
-// PROTOCOL.md: to `name` when it is a partner; when `name` is empty, missing or
+// docs/protocol.md: to `name` when it is a partner; when `name` is empty, missing or
 // not online, to the current partner (the reference page's callee sends its own
 // empty text box as `name`). A name that is online but not a partner, or an
 // unknown name while in several calls, is refused rather than guessed.
@@ -136,12 +138,12 @@ ConnectionId Router::peer_for(Effects& fx, ConnectionId id, const Connection& c,
         std::find(partners.begin(), partners.end(), named->second) != partners.end())
         return named->second;
     if (partners.empty()) {
-        error(fx, id, "not_in_a_call", "not in a call");
+        error(fx, id, "not_in_a_call", code::kNotInCall, "not in a call");
         return 0;
     }
     bool guessable = name.empty() || (named == by_name_.end() && partners.size() == 1);
     if (!guessable) {
-        error(fx, id, "not_in_a_call", "not in a call with " + name);
+        error(fx, id, "not_in_a_call", code::kNotInCall, "not in a call with " + name);
         return 0;
     }
     return partners.back();
@@ -223,9 +225,17 @@ void Router::send(Effects& fx, ConnectionId to, ServerFrame frame) {
     fx.sends.push_back({to, std::move(frame)});
 }
 
-void Router::error(Effects& fx, ConnectionId to, const char* kind, std::string message) {
+void Router::refuse_login(Effects& fx, ConnectionId to, const char* kind, const Refusal& refusal) {
     ++counters_.errors[kind];
-    send(fx, to, Error{std::move(message)});
+    ++counters_.refusals[refusal.code];
+    send(fx, to, LoginResult{false, "", refusal.message, refusal.code});
+}
+
+void Router::error(Effects& fx, ConnectionId to, const char* kind, const char* code,
+                   std::string message) {
+    ++counters_.errors[kind];
+    ++counters_.refusals[code];
+    send(fx, to, Error{code, std::move(message)});
 }
 
 }  // namespace mp::signal

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "protocol/frames.hpp"
+#include "signal/login_gate.hpp"
 
 #include <cstdint>
 #include <map>
@@ -49,11 +50,14 @@ struct RouterCounters {
     std::map<std::string, std::uint64_t> frames_in;   // by type, "invalid" for unparsable
     std::map<std::string, std::uint64_t> frames_out;  // by type
     std::map<std::string, std::uint64_t> errors;      // by kind
+    std::map<std::string, std::uint64_t> refusals;    // refused logins and error frames, by code
 };
 
 class Router {
 public:
-    explicit Router(RouterLimits limits = {}) : limits_(limits) {}
+    // Without a gate, any free valid name may be taken (a token is ignored).
+    explicit Router(RouterLimits limits = {}, const LoginGate* gate = nullptr)
+        : limits_(limits), gate_(gate) {}
 
     void on_open(ConnectionId connection, std::int64_t now_us);
     // One text frame from a connection: parsed, rate limited, routed.
@@ -94,9 +98,11 @@ private:
     void end_call(ConnectionId a, ConnectionId b);
     std::vector<std::string> online_names() const;
     void send(Effects& fx, ConnectionId to, protocol::ServerFrame frame);
-    void error(Effects& fx, ConnectionId to, const char* kind, std::string message);
+    void refuse_login(Effects& fx, ConnectionId to, const char* kind, const Refusal& refusal);
+    void error(Effects& fx, ConnectionId to, const char* kind, const char* code, std::string message);
 
     RouterLimits limits_;
+    const LoginGate* gate_;
     std::unordered_map<ConnectionId, Connection> connections_;
     std::map<std::string, ConnectionId> by_name_;  // ordered: the users list is sorted
     std::size_t call_ends_ = 0;

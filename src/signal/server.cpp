@@ -1,6 +1,8 @@
 #include "signal/server.hpp"
 
 #include "common/gobj.hpp"
+#include "protocol/codes.hpp"
+#include "protocol/json_writer.hpp"
 #include "signal/metrics.hpp"
 #include "signal/static_files.hpp"
 #include "signal/websocket_hub.hpp"
@@ -36,6 +38,49 @@ Result<std::pair<std::string, guint16>, std::string> parse_listen(const std::str
     return std::make_pair(host, static_cast<guint16>(port));
 }
 
+// An origin as browsers send it: http(s)://HOST[:PORT], nothing after.
+bool is_origin(const std::string& text) {
+    GUri* uri = g_uri_parse(text.c_str(), G_URI_FLAGS_NONE, nullptr);
+    if (!uri) return false;
+    const char* scheme = g_uri_get_scheme(uri);
+    bool ok = (g_str_equal(scheme, "http") || g_str_equal(scheme, "https")) && g_uri_get_host(uri) &&
+              *g_uri_get_host(uri) && !*g_uri_get_path(uri) && !g_uri_get_query(uri) &&
+              !g_uri_get_userinfo(uri) && !g_uri_get_fragment(uri);
+    g_uri_unref(uri);
+    return ok;
+}
+
+// Client text for a log line: quoted and escaped.
+std::string quoted(const char* text) {
+    std::string out;
+    protocol::append_json_string(out, text ? text : "");
+    return out;
+}
+
+std::string lower(const char* text) {
+    GCharPtr down(g_ascii_strdown(text, -1));
+    return down.get();
+}
+
+std::optional<std::string> invalid_auth_options_reason(const ServerOptions& o) {
+    if (o.auth_secret.empty() && (o.login.allow_anonymous || !o.login.reserved_names.empty()))
+        return "--allow-anonymous and --reserved-name need --auth-secret-file";
+    if (!o.auth_secret.empty() && o.auth_secret.size() < kMinSecretBytes)
+        return "the auth secret must be at least " + std::to_string(kMinSecretBytes) + " bytes";
+    for (const auto& name : o.login.reserved_names)
+        if (auto why = protocol::invalid_user_name_reason(name)) return "--reserved-name " + name + ": " + *why;
+    for (const auto& origin : o.allowed_origins)
+        if (!is_origin(origin))
+            return "--allowed-origin " + origin + ": expected http(s)://HOST[:PORT], as browsers send it";
+    return std::nullopt;
+}
+
+std::unique_ptr<TokenGate> gate_for(const ServerOptions& o) {
+    if (o.auth_secret.empty()) return nullptr;
+    return std::make_unique<TokenGate>(TokenKey(o.auth_secret), o.login,
+                                       [] { return g_get_real_time() / G_USEC_PER_SEC; });
+}
+
 }  // namespace
 
 std::optional<std::string> invalid_server_options_reason(const ServerOptions& o) {
@@ -50,6 +95,7 @@ std::optional<std::string> invalid_server_options_reason(const ServerOptions& o)
         return "--ping-timeout must be longer than --ping-interval";
     if (!o.web_root.empty() && !g_file_test(o.web_root.c_str(), G_FILE_TEST_IS_DIR))
         return "--web-root " + o.web_root + ": not a directory";
+    if (auto why = invalid_auth_options_reason(o)) return why;
     return invalid_ice_options_reason(o.ice);
 }
 
@@ -58,6 +104,7 @@ struct SignalServer::Impl final : WebSocketEvents {
     std::string web_root;  // canonical
     std::string url;
     GRef<SoupServer> soup;
+    std::unique_ptr<TokenGate> gate;  // null: no auth
     Router router;
     ServerCounters counters;
     WebSocketHub hub;
@@ -71,7 +118,7 @@ struct SignalServer::Impl final : WebSocketEvents {
     std::function<void()> shutdown_done;
 
     explicit Impl(const ServerOptions& o)
-        : options(o), router(o.rate), hub(*this, WebSocketLimits{o.max_frame_bytes}) {
+        : options(o), gate(gate_for(o)), router(o.rate, gate.get()), hub(*this, WebSocketLimits{o.max_frame_bytes}) {
         for (const char* limit : {"frame_size", "frames_per_second", "connections"})
             counters.limit_hits[limit] = 0;
     }
@@ -88,8 +135,11 @@ struct SignalServer::Impl final : WebSocketEvents {
     void schedule_users_push();
     void keep_alive();
     void finish_shutdown();
-    void handle_http(SoupServerMessage* msg, const char* path);
+    void handle_http(SoupServerMessage* msg, const char* path, GHashTable* query);
     bool take_upgrade(SoupServerMessage* msg, const char* path);
+    bool origin_allowed(SoupServerMessage* msg) const;
+    Result<std::string, Refusal> config_user(SoupServerMessage* msg, GHashTable* query) const;
+    void refuse(SoupServerMessage* msg, guint status, const Refusal& refusal);
     void serve_static(SoupServerMessage* msg, const char* path);
 };
 
@@ -104,8 +154,9 @@ void guarded(const char* where, Fn&& fn) {
     }
 }
 
-void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
-    guarded("http", [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path); });
+void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+             gpointer data) {
+    guarded("http", [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
 }
 
 void on_wrote_101(SoupServerMessage* msg, gpointer data) {
@@ -211,7 +262,7 @@ SignalServer::Impl::~Impl() {
     if (soup) soup_server_disconnect(soup.get());
 }
 
-void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path) {
+void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, GHashTable* query) {
     if (take_upgrade(msg, path)) return;
     const char* method = soup_server_message_get_method(msg);
     if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
@@ -230,7 +281,9 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path) {
         body = render_metrics(router, counters);
         type = "text/plain; version=0.0.4; charset=utf-8";
     } else if (p == "/config.json") {
-        body = ice_config_json(options.ice, g_get_real_time() / G_USEC_PER_SEC);
+        auto user = config_user(msg, query);
+        if (!user) return refuse(msg, SOUP_STATUS_UNAUTHORIZED, user.error());
+        body = ice_config_json(options.ice, g_get_real_time() / G_USEC_PER_SEC, *user);
     } else {
         serve_static(msg, path);
         return;
@@ -250,6 +303,10 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
     std::string_view p = path;
     if (p != "/" && p != "/ws") {
         soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    } else if (!origin_allowed(msg)) {
+        const char* origin = soup_message_headers_get_one(request, "Origin");
+        g_message("refused a WebSocket from a page of origin %s", quoted(origin).c_str());
+        refuse(msg, SOUP_STATUS_FORBIDDEN, Refusal{protocol::code::kOriginNotAllowed, "origin not allowed"});
     } else if (hub.size() >= options.max_connections) {
         ++counters.limit_hits["connections"];
         g_message("refused a WebSocket: %zu connections is the limit", hub.size());
@@ -258,6 +315,54 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
         g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_101), this);
     }
     return true;
+}
+
+// Pages of other sites may not open a WebSocket with their visitors' browsers
+// (when auth is on or origins are listed); native clients send no Origin.
+bool SignalServer::Impl::origin_allowed(SoupServerMessage* msg) const {
+    if (!gate && options.allowed_origins.empty()) return true;
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    const char* origin = soup_message_headers_get_one(request, "Origin");
+    if (!origin) return true;
+    std::string claimed = lower(origin);
+    for (const auto& allowed : options.allowed_origins)
+        if (claimed == lower(allowed.c_str())) return true;
+    const char* host = soup_message_headers_get_one(request, "Host");
+    std::string own = std::string(options.tls_cert_file.empty() ? "http://" : "https://") + (host ? host : "");
+    return host && claimed == lower(own.c_str());
+}
+
+// The TURN user id for a /config.json request: with auth on, the `sub` of a
+// valid token (Authorization: Bearer, or ?token=); else the default.
+Result<std::string, Refusal> SignalServer::Impl::config_user(SoupServerMessage* msg,
+                                                             GHashTable* query) const {
+    if (!gate) return std::string();
+    SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+    const char* authorization = soup_message_headers_get_one(request, "Authorization");
+    const char* token = nullptr;
+    if (authorization && g_ascii_strncasecmp(authorization, "Bearer ", 7) == 0)
+        token = authorization + 7;
+    else if (query)
+        token = static_cast<const char*>(g_hash_table_lookup(query, "token"));
+    if (!token || !*token)
+        return unexpected(Refusal{protocol::code::kTokenRequired, "this server needs a token"});
+    auto claims = gate->verify(token);
+    if (!claims) return unexpected(claims.error());
+    return claims->subject;
+}
+
+// A refusal over HTTP: the code and words in a JSON body (an empty 4xx body
+// makes Chromium show its own error page), counted by code.
+void SignalServer::Impl::refuse(SoupServerMessage* msg, guint status, const Refusal& refusal) {
+    ++counters.refusals[refusal.code];
+    std::string body =
+        protocol::JsonObjectWriter().string("code", refusal.code).string("message", refusal.message).finish();
+    SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(response, "Cache-Control", "no-store");
+    if (status == SOUP_STATUS_UNAUTHORIZED)
+        soup_message_headers_replace(response, "WWW-Authenticate", "Bearer realm=\"mediapeer\"");
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
+    soup_server_message_set_status(msg, status, nullptr);
 }
 
 void SignalServer::Impl::serve_static(SoupServerMessage* msg, const char* path) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/result.hpp"
+#include "signal/auth.hpp"
 #include "signal/ice_config.hpp"
 #include "signal/router.hpp"
 
@@ -24,6 +25,13 @@ struct ServerOptions {
     std::size_t max_connections = 10000;
     unsigned ping_interval_s = 10;  // keepalive ping period
     unsigned ping_timeout_s = 30;   // silence after which a connection is dropped
+    // With a secret (--auth-secret-file): logins need a token (but as `login`
+    // allows), /config.json too, and other sites' pages may not connect.
+    std::string auth_secret;
+    LoginRules login;
+    // Pages whose WebSockets are let in besides the server's own origin; given,
+    // the Origin check is on even without a secret.
+    std::vector<std::string> allowed_origins;
 };
 
 // What is wrong with the options, or nothing (checked before anything binds).

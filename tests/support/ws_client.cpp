@@ -26,9 +26,12 @@ SoupMessage* TestSession::new_message(const char* method, const std::string& url
     return msg;
 }
 
-TestSession::Response TestSession::get(const std::string& url, int timeout_ms) const {
+TestSession::Response TestSession::get(const std::string& url, int timeout_ms,
+                                       const Headers& headers) const {
     Response r;
     auto msg = adopt_ref(new_message("GET", url));
+    for (const auto& [name, value] : headers)
+        soup_message_headers_replace(soup_message_get_request_headers(msg.get()), name.c_str(), value.c_str());
     struct State {
         bool done = false;
         GBytesPtr body;
@@ -73,10 +76,11 @@ struct ConnectState {
     GErrorPtr error;
 };
 
-std::shared_ptr<ConnectState> start_connect(SoupSession* session, SoupMessage* msg) {
+std::shared_ptr<ConnectState> start_connect(SoupSession* session, SoupMessage* msg,
+                                            const std::string& origin = {}) {
     auto state = std::make_shared<ConnectState>();
     soup_session_websocket_connect_async(
-        session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
+        session, msg, origin.empty() ? nullptr : origin.c_str(), nullptr, G_PRIORITY_DEFAULT, nullptr,
         [](GObject* source, GAsyncResult* result, gpointer data) {
             auto s = take<ConnectState>(data);
             GError* error = nullptr;
@@ -91,9 +95,10 @@ std::shared_ptr<ConnectState> start_connect(SoupSession* session, SoupMessage* m
 
 }  // namespace
 
-guint TestSession::websocket_refusal_status(const std::string& url, int timeout_ms) const {
+guint TestSession::websocket_refusal_status(const std::string& url, int timeout_ms,
+                                           const std::string& origin) const {
     auto msg = adopt_ref(new_message("GET", url));
-    auto state = start_connect(session_.get(), msg.get());
+    auto state = start_connect(session_.get(), msg.get(), origin);
     if (!pump_until([&] { return state->done; }, timeout_ms)) return 0;
     return state->ws ? 0 : soup_message_get_status(msg.get());
 }
@@ -174,8 +179,8 @@ std::optional<protocol::ServerFrame> WsClient::next(int timeout_ms) {
     return *frame;
 }
 
-bool WsClient::login(const std::string& name) {
-    send(protocol::Login{name});
+bool WsClient::login(const std::string& name, const std::optional<std::string>& token) {
+    send(protocol::Login{name, token});
     auto result = next_as<protocol::LoginResult>();
     return result && result->success && result->my_name == name;
 }
@@ -185,7 +190,7 @@ bool WsClient::nothing_pending() {
     // (a `users` request would subscribe this client to pushes).
     send(std::string(R"({"type":"barrier"})"));
     auto reply = next_as<protocol::Error>();
-    return reply && reply->message == R"(unknown type "barrier")";
+    return reply && reply->code == "bad_frame" && reply->message == R"(unknown type "barrier")";
 }
 
 bool WsClient::wait_closed(int timeout_ms) {

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mp::test {
 
@@ -27,9 +29,12 @@ public:
         std::string content_type;
         std::string error;  // transport error, if any
     };
-    Response get(const std::string& url, int timeout_ms = 5000) const;
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+    Response get(const std::string& url, int timeout_ms = 5000, const Headers& headers = {}) const;
     // The upgrade refused with an HTTP status (e.g. 503): that status; else 0.
-    guint websocket_refusal_status(const std::string& url, int timeout_ms = 5000) const;
+    // With `origin`, the upgrade carries it as a browser's would.
+    guint websocket_refusal_status(const std::string& url, int timeout_ms = 5000,
+                                   const std::string& origin = {}) const;
 
 private:
     GRef<SoupSession> session_;
@@ -63,8 +68,8 @@ public:
     }
     const std::string& last_unexpected() const { return last_unexpected_; }
 
-    // Logs in and expects success.
-    bool login(const std::string& name);
+    // Logs in (with a token, if given) and expects success.
+    bool login(const std::string& name, const std::optional<std::string>& token = std::nullopt);
     // Proves that nothing else arrived: sends a frame the server refuses and
     // expects the refusal as the very next frame.
     bool nothing_pending();

@@ -23,7 +23,14 @@ ParseError client_error(std::string_view text) {
 
 TEST(ClientFrames, LoginIgnoresMyName) {
     EXPECT_EQ(client(R"({"type":"login","name":"alice","myName":"mallory"})"),
-              ClientFrame{Login{"alice"}});
+              (ClientFrame{Login{"alice", std::nullopt}}));
+}
+
+TEST(ClientFrames, LoginCarriesItsToken) {
+    EXPECT_EQ(client(R"({"type":"login","name":"alice","token":"a.b.c"})"),
+              (ClientFrame{Login{"alice", "a.b.c"}}));
+    EXPECT_EQ(client_error(R"({"type":"login","name":"alice","token":7})").kind,
+              ParseErrorKind::wrong_field_type);
 }
 
 TEST(ClientFrames, OfferPayloadObjectBecomesCompactJsonText) {
@@ -117,10 +124,10 @@ TEST(ServerFrames, PayloadsAreForwardedAsStrings) {
 }
 
 TEST(ServerFrames, LoginResultShapes) {
-    EXPECT_EQ(serialize(ServerFrame(LoginResult{true, "alice", ""})),
+    EXPECT_EQ(serialize(ServerFrame(LoginResult{true, "alice", "", ""})),
               R"({"type":"login","success":true,"myName":"alice"})");
-    EXPECT_EQ(serialize(ServerFrame(LoginResult{false, "", "name taken"})),
-              R"({"type":"login","success":false,"message":"name taken"})");
+    EXPECT_EQ(serialize(ServerFrame(LoginResult{false, "", "name taken", "name_taken"})),
+              R"({"type":"login","success":false,"code":"name_taken","message":"name taken"})");
 }
 
 TEST(ServerFrames, LeaveReasonOnlyWhenSet) {
@@ -130,17 +137,17 @@ TEST(ServerFrames, LeaveReasonOnlyWhenSet) {
 }
 
 TEST(ServerFrames, EscapesControlCharacters) {
-    EXPECT_EQ(serialize(ServerFrame(Error{std::string("a\x01") + "\t\"\\"})),
-              R"({"type":"error","message":"a\u0001\t\"\\"})");
+    EXPECT_EQ(serialize(ServerFrame(Error{"bad_frame", std::string("a\x01") + "\t\"\\"})),
+              R"({"type":"error","code":"bad_frame","message":"a\u0001\t\"\\"})");
 }
 
 TEST(RoundTrip, EveryServerFrame) {
     std::vector<ServerFrame> frames = {
-        LoginResult{true, "alice", ""}, LoginResult{false, "", "name taken"},
+        LoginResult{true, "alice", "", ""}, LoginResult{false, "", "name taken", "name_taken"},
         Offer{"alice", R"({"type":"offer","sdp":"v=0\r\na=x\r\n"})"},
         Answer{"bob", R"({"type":"answer","sdp":"v=0"})"},
         Candidate{"bob", R"({"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0","sdpMLineIndex":0})"},
-        Leave{"bob", std::nullopt}, Leave{"bob", "busy"}, Error{"not in a call"},
+        Leave{"bob", std::nullopt}, Leave{"bob", "busy"}, Error{"not_in_call", "not in a call"},
         UsersList{{"alice", "bob", "名前"}}, UsersList{{}}};
     for (const auto& f : frames) {
         auto text = serialize(f);
@@ -152,7 +159,7 @@ TEST(RoundTrip, EveryServerFrame) {
 
 TEST(RoundTrip, EveryClientFrameSendsPayloadsAsObjects) {
     std::vector<ClientFrame> frames = {
-        Login{"alice"}, Offer{"bob", R"({"type":"offer","sdp":"v=0"})"},
+        Login{"alice", std::nullopt}, Login{"alice", "a.b.c"}, Offer{"bob", R"({"type":"offer","sdp":"v=0"})"},
         Answer{"", R"({"type":"answer","sdp":"v=0"})"}, Answer{"alice", R"({"sdp":"x"})"},
         Candidate{"alice", R"({"candidate":"c","sdpMid":"0","sdpMLineIndex":0})"},
         Candidate{"", "not json"}, Leave{"", std::nullopt}, Leave{"alice", "busy"},

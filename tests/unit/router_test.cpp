@@ -51,9 +51,9 @@ protected:
 
     // Logs A in as alice, B as bob, C as carol.
     void login_all() {
-        run({{A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}},
-             {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}},
-             {C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", ""}}}}});
+        run({{A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", "", ""}}}},
+             {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", "", ""}}}},
+             {C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", "", ""}}}}});
     }
 
     // alice calls bob.
@@ -65,35 +65,37 @@ protected:
     Router router_;
 };
 
-Outgoing err(ConnectionId to, const char* message) { return {to, Error{message}}; }
+Outgoing err(ConnectionId to, const char* code, const char* message) {
+    return {to, Error{code, message}};
+}
 
 }  // namespace
 
 TEST_F(RouterTable, Login) {
     run({
-        {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}},
-        {B, R"({"type":"login","name":"alice"})", {{B, LoginResult{false, "", "name taken"}}}},
-        {B, R"({"type":"login","name":""})", {{B, LoginResult{false, "", "name is empty"}}}},
+        {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", "", ""}}}},
+        {B, R"({"type":"login","name":"alice"})", {{B, LoginResult{false, "", "name taken", "name_taken"}}}},
+        {B, R"({"type":"login","name":""})", {{B, LoginResult{false, "", "name is empty", "invalid_name"}}}},
         {B, R"({"type":"login","name":"a\u0007"})",
-         {{B, LoginResult{false, "", "name contains a control character"}}}},
+         {{B, LoginResult{false, "", "name contains a control character", "invalid_name"}}}},
         {B, "{\"type\":\"login\",\"name\":\"" + std::string(65, 'x') + "\"}",
-         {{B, LoginResult{false, "", "name is longer than 64 characters"}}}},
-        {B, R"({"type":"login","name":"  "})", {{B, LoginResult{false, "", "name is only white space"}}}},
+         {{B, LoginResult{false, "", "name is longer than 64 characters", "invalid_name"}}}},
+        {B, R"({"type":"login","name":"  "})", {{B, LoginResult{false, "", "name is only white space", "invalid_name"}}}},
         // After refusals the connection can still log in.
-        {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}},
-        {B, R"({"type":"login","name":"bob2"})", {err(B, "already logged in as bob")}},
+        {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", "", ""}}}},
+        {B, R"({"type":"login","name":"bob2"})", {err(B, "already_logged_in", "already logged in as bob")}},
         {A, "<close>", {}},
-        {C, R"({"type":"login","name":"alice"})", {{C, LoginResult{true, "alice", ""}}}},
+        {C, R"({"type":"login","name":"alice"})", {{C, LoginResult{true, "alice", "", ""}}}},
     });
     EXPECT_EQ(router_.user_count(), 2u);
 }
 
 TEST_F(RouterTable, FramesBeforeLogin) {
     run({
-        {A, R"({"type":"offer","offer":{},"name":"bob"})", {err(A, "log in first")}},
-        {A, R"({"type":"answer","answer":{}})", {err(A, "log in first")}},
-        {A, R"({"type":"candidate","candidate":{}})", {err(A, "log in first")}},
-        {A, R"({"type":"leave"})", {err(A, "log in first")}},
+        {A, R"({"type":"offer","offer":{},"name":"bob"})", {err(A, "not_logged_in", "log in first")}},
+        {A, R"({"type":"answer","answer":{}})", {err(A, "not_logged_in", "log in first")}},
+        {A, R"({"type":"candidate","candidate":{}})", {err(A, "not_logged_in", "log in first")}},
+        {A, R"({"type":"leave"})", {err(A, "not_logged_in", "log in first")}},
         {A, R"({"type":"users"})", {{A, UsersList{{}}}}},
     });
 }
@@ -106,8 +108,8 @@ TEST_F(RouterTable, OfferIsRelayedWithTheSendersRealName) {
          {{B, Offer{"alice", R"({"type":"offer","sdp":"v=0"})"}}}},
         {C, R"({"type":"offer","offer":"{\"sdp\":\"s\"}","name":"bob"})",
          {{B, Offer{"carol", R"({"sdp":"s"})"}}}},
-        {A, R"({"type":"offer","offer":{},"name":"alice"})", {err(A, "cannot call yourself")}},
-        {A, R"({"type":"offer","offer":{},"name":"dave"})", {err(A, "user dave is not online")}},
+        {A, R"({"type":"offer","offer":{},"name":"alice"})", {err(A, "cannot_call_self", "cannot call yourself")}},
+        {A, R"({"type":"offer","offer":{},"name":"dave"})", {err(A, "not_online", "user dave is not online")}},
     });
     EXPECT_EQ(router_.call_count(), 2u);
 }
@@ -143,17 +145,17 @@ TEST_F(RouterTable, CalleeWithEmptyOrMissingOrUnknownNameReachesItsPartner) {
 TEST_F(RouterTable, NoCallNoRoute) {
     login_all();
     run({
-        {A, R"({"type":"answer","answer":{},"name":"bob"})", {err(A, "not in a call")}},
-        {A, R"({"type":"candidate","candidate":{},"name":"bob"})", {err(A, "not in a call")}},
-        {A, R"({"type":"leave","name":"bob"})", {err(A, "not in a call")}},
-        {A, R"({"type":"leave"})", {err(A, "not in a call")}},
+        {A, R"({"type":"answer","answer":{},"name":"bob"})", {err(A, "not_in_call", "not in a call")}},
+        {A, R"({"type":"candidate","candidate":{},"name":"bob"})", {err(A, "not_in_call", "not in a call")}},
+        {A, R"({"type":"leave","name":"bob"})", {err(A, "not_in_call", "not in a call")}},
+        {A, R"({"type":"leave"})", {err(A, "not_in_call", "not in a call")}},
     });
     alice_calls_bob();
     run({
         // carol is online but not alice's partner: refused, not misrouted.
         {A, R"({"type":"candidate","candidate":{},"name":"carol"})",
-         {err(A, "not in a call with carol")}},
-        {C, R"({"type":"candidate","candidate":{},"name":"alice"})", {err(C, "not in a call")}},
+         {err(A, "not_in_call", "not in a call with carol")}},
+        {C, R"({"type":"candidate","candidate":{},"name":"alice"})", {err(C, "not_in_call", "not in a call")}},
     });
 }
 
@@ -165,7 +167,7 @@ TEST_F(RouterTable, SeveralCallsAtOnceAreKeptApart) {
         {B, R"({"type":"answer","answer":{},"name":"alice"})", {{A, Answer{"bob", "{}"}}}},
         {B, R"({"type":"answer","answer":{},"name":"carol"})", {{C, Answer{"bob", "{}"}}}},
         {B, R"({"type":"candidate","candidate":{},"name":"ghost"})",
-         {err(B, "not in a call with ghost")}},
+         {err(B, "not_in_call", "not in a call with ghost")}},
         // No name while in two calls: the most recent one (carol's).
         {B, R"({"type":"candidate","candidate":{}})", {{C, Candidate{"bob", "{}"}}}},
         {B, R"({"type":"leave","name":"alice","reason":"busy"})", {{A, Leave{"bob", "busy"}}}},
@@ -179,7 +181,7 @@ TEST_F(RouterTable, LeaveIsForwardedWithReason) {
     alice_calls_bob();
     run({
         {B, R"({"type":"leave","name":"alice","reason":"busy"})", {{A, Leave{"bob", "busy"}}}},
-        {A, R"({"type":"leave","name":"bob"})", {err(A, "not in a call")}},
+        {A, R"({"type":"leave","name":"bob"})", {err(A, "not_in_call", "not in a call")}},
     });
 }
 
@@ -189,8 +191,8 @@ TEST_F(RouterTable, CloseFreesTheNameAndTellsEveryPartner) {
     run({
         {C, R"({"type":"offer","offer":{},"name":"alice"})", {{A, Offer{"carol", "{}"}}}},
         {A, "<close>", {{B, Leave{"alice", std::nullopt}}, {C, Leave{"alice", std::nullopt}}}},
-        {B, R"({"type":"candidate","candidate":{}})", {err(B, "not in a call")}},
-        {D, R"({"type":"login","name":"alice"})", {{D, LoginResult{true, "alice", ""}}}},
+        {B, R"({"type":"candidate","candidate":{}})", {err(B, "not_in_call", "not in a call")}},
+        {D, R"({"type":"login","name":"alice"})", {{D, LoginResult{true, "alice", "", ""}}}},
     });
     EXPECT_EQ(router_.call_count(), 0u);
     EXPECT_EQ(router_.user_count(), 3u);
@@ -201,14 +203,14 @@ TEST_F(RouterTable, BadFramesGetAnErrorAndChangeNothing) {
     login_all();
     alice_calls_bob();
     run({
-        {A, "", {err(A, "not JSON: empty frame")}},
-        {A, "[]", {err(A, "frame is not a JSON object")}},
-        {A, R"({"name":"bob"})", {err(A, "frame has no \"type\"")}},
-        {A, R"({"type":1})", {err(A, "\"type\" must be a string")}},
-        {A, R"({"type":"hello"})", {err(A, "unknown type \"hello\"")}},
-        {A, R"({"type":"offer","name":"bob"})", {err(A, "offer: missing \"offer\"")}},
+        {A, "", {err(A, "bad_frame", "not JSON: empty frame")}},
+        {A, "[]", {err(A, "bad_frame", "frame is not a JSON object")}},
+        {A, R"({"name":"bob"})", {err(A, "bad_frame", "frame has no \"type\"")}},
+        {A, R"({"type":1})", {err(A, "bad_frame", "\"type\" must be a string")}},
+        {A, R"({"type":"hello"})", {err(A, "bad_frame", "unknown type \"hello\"")}},
+        {A, R"({"type":"offer","name":"bob"})", {err(A, "bad_frame", "offer: missing \"offer\"")}},
         {A, R"({"type":"candidate","candidate":true})",
-         {err(A, "candidate: \"candidate\" must be an object or a string")}},
+         {err(A, "bad_frame", "candidate: \"candidate\" must be an object or a string")}},
         // The call is still there.
         {A, R"({"type":"candidate","candidate":{}})", {{B, Candidate{"alice", "{}"}}}},
     });
@@ -224,14 +226,14 @@ TEST_F(RouterTable, BadFramesGetAnErrorAndChangeNothing) {
 
 TEST_F(RouterTable, UsersListIsSentOnRequestAndPushedOnlyToSubscribers) {
     run({{A, R"({"type":"users"})", {{A, UsersList{{}}}}},
-         {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", ""}}}}});
+         {B, R"({"type":"login","name":"bob"})", {{B, LoginResult{true, "bob", "", ""}}}}});
     EXPECT_TRUE(router_.users_dirty());
     Effects pushed = router_.flush_users();
     EXPECT_EQ(pushed.sends, (std::vector<Outgoing>{{A, UsersList{{"bob"}}}}));
     EXPECT_FALSE(router_.users_dirty());
     // Two changes between flushes coalesce into one push of the current list.
-    run({{C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", ""}}}},
-         {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", ""}}}}});
+    run({{C, R"({"type":"login","name":"carol"})", {{C, LoginResult{true, "carol", "", ""}}}},
+         {A, R"({"type":"login","name":"alice"})", {{A, LoginResult{true, "alice", "", ""}}}}});
     pushed = router_.flush_users();
     EXPECT_EQ(pushed.sends, (std::vector<Outgoing>{{A, UsersList{{"alice", "bob", "carol"}}}}));
     run({{B, "<close>", {}}});
@@ -252,7 +254,7 @@ TEST(RouterRateLimit, FloodGetsAnErrorThenACloseAndFreesTheName) {
     ASSERT_EQ(fx.closes.size(), 1u);
     EXPECT_EQ(fx.closes[0], (Closing{A, 1008, "rate limit exceeded"}));
     EXPECT_EQ(fx.sends, (std::vector<Outgoing>{
-                            {A, Error{"too many frames: the limit is 10 per second"}},
+                            {A, Error{"rate_limited", "too many frames: the limit is 10 per second"}},
                             {B, Leave{"alice", std::nullopt}}}));
     EXPECT_EQ(router.user_count(), 1u);
     EXPECT_EQ(router.counters().errors.at("rate_limited"), 1u);
