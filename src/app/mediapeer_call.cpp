@@ -88,8 +88,8 @@ public:
     void on_invalid(const std::string& peer, const std::string& why) override {
         if (call_ && peer == callee_) call_->fail("unusable frame from " + peer + ": " + why);
     }
-    void on_refused(const std::string& message) override {
-        finish("refused by the signaling server: " + message, 1);
+    void on_refused(const std::string& code, const std::string& message) override {
+        finish("refused by the signaling server: " + message + " (" + code + ")", 1);
     }
     void on_failed(const std::string& why) override {
         if (call_ && ice_us_ && !call_->ended()) {  // media does not need signaling

@@ -18,6 +18,7 @@ struct PeerFlags {
     char* signal = nullptr;
     char* name = nullptr;
     char* ca = nullptr;
+    char* token_file = nullptr;
     char** ice_addresses = nullptr;
     char* stun = nullptr;
     char** turn = nullptr;
@@ -27,6 +28,7 @@ struct PeerFlags {
         g_free(signal);
         g_free(name);
         g_free(ca);
+        g_free(token_file);
         g_free(stun);
         g_strfreev(ice_addresses);
         g_strfreev(turn);
@@ -40,6 +42,8 @@ struct PeerFlags {
             {"name", 0, 0, G_OPTION_ARG_STRING, &name, "User name to log in as", "NAME"},
             {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
              "PEM certificate to trust for a wss:// server (e.g. self-signed)", "FILE"},
+            {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+             "Log in with the token (JWT) in this file; read again before each reconnect", "FILE"},
             {"ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
              "Local address ICE may use (repeatable; default: all)", "ADDR"},
             {"stun", 0, 0, G_OPTION_ARG_STRING, &stun, "STUN server", "stun://HOST:PORT"},
@@ -56,6 +60,7 @@ struct PeerFlags {
         if (signal) o.url = signal;
         o.name = name ? name : default_name;
         if (ca) o.ca_file = ca;
+        if (token_file) o.token_file = token_file;
         return o;
     }
 
@@ -74,7 +79,11 @@ struct PeerFlags {
     peer::CallOptions call(const peer::WsSignallerOptions& signalling) const {
         peer::CallOptions o = call();
         if (!stun && !turn) {
-            auto servers = peer::fetch_ice_servers(signalling.url, signalling.ca_file);
+            std::string token;  // the file was read when the signaller was made
+            if (!signalling.token_file.empty()) {
+                if (auto read = peer::read_token_file(signalling.token_file)) token = *read;
+            }
+            auto servers = peer::fetch_ice_servers(signalling.url, signalling.ca_file, token);
             if (servers) {
                 o.stun_server = servers->stun;
                 o.turn_servers = servers->turn;

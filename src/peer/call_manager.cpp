@@ -104,8 +104,8 @@ void CallManager::on_invalid(const std::string& peer, const std::string& why) {
         signaller_.hang_up(peer, std::nullopt);
 }
 
-void CallManager::on_refused(const std::string& message) {
-    g_message("the signaling server refused a frame: %s", message.c_str());
+void CallManager::on_refused(const std::string& code, const std::string& message) {
+    g_message("the signaling server refused a frame: %s (%s)", message.c_str(), code.c_str());
 }
 
 void CallManager::on_failed(const std::string& why) {

@@ -49,7 +49,7 @@ public:
     void on_candidate(const std::string& peer, const IceCandidate& candidate) override;
     void on_leave(const std::string& peer, const std::optional<std::string>& reason) override;
     void on_invalid(const std::string& peer, const std::string& why) override;
-    void on_refused(const std::string& message) override;
+    void on_refused(const std::string& code, const std::string& message) override;
     void on_failed(const std::string& why) override;
     void on_disconnected(const std::string& why) override;
     void on_call_ended(const std::string& peer, const std::string& reason) override;

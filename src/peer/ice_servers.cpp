@@ -87,7 +87,8 @@ std::string config_url_of(const std::string& signal_url) {
     return text.get();
 }
 
-Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url, const std::string& ca_file) {
+Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url, const std::string& ca_file,
+                                                  const std::string& token) {
     std::string url = config_url_of(signal_url);
     if (url.empty()) return unexpected("not a URL: " + signal_url);
     GRef<SoupSession> session = adopt_ref(soup_session_new_with_options("timeout", kFetchTimeoutS, nullptr));
@@ -99,6 +100,9 @@ Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url,
     }
     GRef<SoupMessage> message = adopt_ref(soup_message_new("GET", url.c_str()));
     if (!message) return unexpected("not a URL: " + url);
+    if (!token.empty())
+        soup_message_headers_replace(soup_message_get_request_headers(message.get()), "Authorization",
+                                     ("Bearer " + token).c_str());
     GBytesPtr body(soup_session_send_and_read(session.get(), message.get(), nullptr, error.out()));
     if (!body) return unexpected(url + ": " + error.message());
     if (soup_message_get_status(message.get()) != SOUP_STATUS_OK)

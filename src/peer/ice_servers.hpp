@@ -22,6 +22,8 @@ Result<IceServers, std::string> parse_ice_servers(const std::string& json);
 std::string config_url_of(const std::string& signal_url);
 
 // Blocking GET (at start-up, bounded by a timeout); `ca_file` as for wss.
-Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url, const std::string& ca_file);
+// With `token` (a server with auth: /config.json needs one), sent as Bearer.
+Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url, const std::string& ca_file,
+                                                  const std::string& token = {});
 
 }  // namespace mp::peer

@@ -20,6 +20,9 @@ namespace mp::peer {
 
 namespace {
 
+// Janus' numeric error codes as the Signaller's refusal code: "janus_NNN".
+std::string janus_code(long long error_code) { return "janus_" + std::to_string(error_code); }
+
 // Janus answers a long poll with a keepalive after 30 s of silence; a poll
 // silent for longer means Janus is gone.
 constexpr guint kPollTimeoutS = 45;
@@ -442,7 +445,7 @@ void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessa
             case Purpose::destroy: g_message("janus: %s", why.c_str()); return;
             default:
                 g_warning("janus: %s", why.c_str());
-                events_->on_refused(why);
+                events_->on_refused(janus_code(reply.error_code), why);
                 return;
         }
     }
@@ -553,7 +556,7 @@ void JanusSignaller::Impl::handle_event(const JanusMessage& event) {
         // Without a transaction it is about the poll, i.e. the session.
         if (event.transaction.empty()) return fail(why + " on session " + std::to_string(session_id_));
         g_warning("janus: %s", why.c_str());  // the late reply to an acknowledged request
-        return events_->on_refused(why);
+        return events_->on_refused(janus_code(event.error_code), why);
     }
     if (event.sender && event.sender != handle_id_) {
         g_warning("janus: ignoring %s from handle %" G_GUINT64_FORMAT ", ours is %" G_GUINT64_FORMAT,
@@ -592,7 +595,7 @@ void JanusSignaller::Impl::handle_plugin_event(const JanusMessage& event) {
     if (!event.error.empty() || event.error_code) {
         std::string why = options.plugin + " refused: " + event.error + " (" + std::to_string(event.error_code) + ")";
         g_warning("janus: %s", why.c_str());
-        return events_->on_refused(why);
+        return events_->on_refused(janus_code(event.error_code), why);
     }
     if (!event.jsep) {
         g_message("janus: %s event %s", options.plugin.c_str(), event.plugin_data.c_str());

@@ -34,8 +34,9 @@ public:
     virtual void on_leave(const std::string& peer, const std::optional<std::string>& reason) = 0;
     // A frame from `peer` whose payload is unusable (not an SDP object, ...).
     virtual void on_invalid(const std::string& peer, const std::string& why) = 0;
-    // The signaling server refused something we sent (its `error` frame).
-    virtual void on_refused(const std::string& message) = 0;
+    // The signaling server refused something we sent (its `error` frame):
+    // `code` is for matching (docs/protocol.md), `message` for people.
+    virtual void on_refused(const std::string& code, const std::string& message) = 0;
     // Cannot go on: the name is taken, the server is unreachable or gone.
     virtual void on_failed(const std::string& why) = 0;
     // The connection dropped after logging in; the signaller is trying again

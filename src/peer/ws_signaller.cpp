@@ -3,6 +3,7 @@
 #include "peer/signaller_support.hpp"
 
 #include "common/gobj.hpp"
+#include "protocol/codes.hpp"
 #include "protocol/frames.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -128,6 +129,17 @@ std::string ice_candidate_json(const IceCandidate& candidate) {
         .finish();
 }
 
+Result<std::string, std::string> read_token_file(const std::string& path) {
+    gchar* raw = nullptr;
+    GErrorSlot error;
+    if (!g_file_get_contents(path.c_str(), &raw, nullptr, error.out()))
+        return unexpected("token file " + path + ": " + error.message());
+    GCharPtr contents(raw);
+    std::string token = g_strstrip(contents.get());
+    if (token.empty()) return unexpected("token file " + path + " is empty");
+    return token;
+}
+
 std::optional<std::string> invalid_ws_signaller_options_reason(const WsSignallerOptions& o) {
     const char* scheme = g_uri_peek_scheme(o.url.c_str());
     if (!scheme || (std::strcmp(scheme, "ws") != 0 && std::strcmp(scheme, "wss") != 0))
@@ -143,6 +155,9 @@ std::optional<std::string> invalid_ws_signaller_options_reason(const WsSignaller
     if (auto why = protocol::invalid_user_name_reason(o.name))
         return "cannot log in as " + quoted(o.name) + ": " + *why;
     if (o.connect_timeout_s < 1) return "the signaling connect timeout must be at least 1 s";
+    if (!o.token_file.empty()) {
+        if (auto token = read_token_file(o.token_file); !token) return token.error();
+    }
     return std::nullopt;
 }
 
@@ -168,6 +183,7 @@ private:
     static void on_pong(SoupWebsocketConnection*, GBytes*, gpointer data);
 
     void connect();
+    bool read_token();
     void retry_later(const std::string& why);
     void connected(GRef<SoupWebsocketConnection> ws);
     void connect_failed(const GError& error);
@@ -199,6 +215,7 @@ private:
     GSourcePtr keepalive_;  // checks that pongs (or anything) keep coming
     gint64 last_heard_us_ = 0;
     std::string last_error_;
+    std::optional<std::string> token_;  // read from options.token_file for each connection
     bool logged_in_once_ = false;
     unsigned retries_ = 0;  // since the last login
     GSourcePtr retry_;
@@ -216,6 +233,7 @@ void WsSignaller::Impl::start(SignallerEvents& events) {
 void WsSignaller::Impl::connect() {
     state_ = State::connecting;
     last_error_.clear();
+    if (!read_token()) return;
     handshake_ = adopt_ref(soup_message_new("GET", options.url.c_str()));  // one per attempt
     cancel_ = adopt_ref(g_cancellable_new());
     deadline_ = attach_source(
@@ -232,6 +250,18 @@ void WsSignaller::Impl::connect() {
                                          G_PRIORITY_DEFAULT, cancel_.get(), on_connected,
                                          new std::weak_ptr<Impl>(weak_from_this()));
     g_debug("connecting to %s as %s", options.url.c_str(), options.name.c_str());
+}
+
+// False after failing (or scheduling a retry) when the token file is unreadable.
+bool WsSignaller::Impl::read_token() {
+    if (options.token_file.empty()) return true;
+    auto token = read_token_file(options.token_file);
+    if (!token) {
+        fail("cannot log in as " + options.name + ": " + token.error());
+        return false;
+    }
+    token_ = std::move(*token);
+    return true;
 }
 
 void WsSignaller::Impl::on_connected(GObject* source, GAsyncResult* result, gpointer data) {
@@ -271,7 +301,7 @@ void WsSignaller::Impl::connected(GRef<SoupWebsocketConnection> ws) {
             this);
     }
     g_debug("connected to %s; logging in as %s", options.url.c_str(), options.name.c_str());
-    send_now(protocol::Login{options.name, std::nullopt});
+    send_now(protocol::Login{options.name, token_});
 }
 
 void WsSignaller::Impl::connect_failed(const GError& error) {
@@ -356,9 +386,10 @@ void WsSignaller::Impl::handle(const protocol::LoginResult& result) {
         return;
     }
     if (!result.success) {
-        fail(result.message == "name taken"
+        fail(result.code == protocol::code::kNameTaken
                  ? "name " + options.name + " is taken"
-                 : "cannot log in as " + quoted(options.name) + ": " + result.message,
+                 : "cannot log in as " + quoted(options.name) + ": " + result.message + " (" +
+                       result.code + ")",
              " at " + options.url);
         return;
     }
@@ -389,8 +420,9 @@ void WsSignaller::Impl::handle(const protocol::Leave& f) {
 }
 
 void WsSignaller::Impl::handle(const protocol::Error& f) {
-    g_message("signaling server %s refused a frame: %s", options.url.c_str(), f.message.c_str());
-    events_->on_refused(f.message);
+    g_message("signaling server %s refused a frame: %s (%s)", options.url.c_str(), f.message.c_str(),
+              f.code.c_str());
+    events_->on_refused(f.code, f.message);
 }
 
 void WsSignaller::Impl::deliver_sdp(const std::string& peer, const char* type,

@@ -17,6 +17,9 @@ struct WsSignallerOptions {
     std::string url = "ws://127.0.0.1:8090/";  // ws:// or wss://
     std::string name = "server";
     std::string ca_file;  // PEM; when set, the only certificates trusted for wss
+    // Holds the token (a JWT) each login carries; read again before every
+    // connection, so an operator may replace it in place. Empty: no token.
+    std::string token_file;
     unsigned connect_timeout_s = 10;     // connecting and logging in, together
     unsigned keepalive_interval_s = 15;  // 0: no pings; silence for 2 intervals fails
     // Once logged in, a lost connection is retried (with a capped, jittered
@@ -55,6 +58,10 @@ private:
     explicit WsSignaller(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };
+
+// The token in `path` (surrounding white space dropped); the error says what
+// is wrong with the file, never what is in it.
+Result<std::string, std::string> read_token_file(const std::string& path);
 
 // Payloads as a signaling frame carries them (JSON text of an object), read at
 // the boundary. A session description whose `type` is not `expected_type`, or

@@ -126,7 +126,7 @@ public:
         if (call) call->end("peer left", false);
     }
     void on_invalid(const std::string&, const std::string&) override {}
-    void on_refused(const std::string&) override {}
+    void on_refused(const std::string&, const std::string&) override {}
     void on_failed(const std::string&) override {}
 
     void on_call_ended(const std::string&, const std::string& reason) override { ended = reason; }

@@ -71,8 +71,8 @@ struct Recorder final : SignallerEvents {
         invalid.emplace_back(peer, why);
         note("invalid from " + peer);
     }
-    void on_refused(const std::string& message) override {
-        refused.push_back(message);
+    void on_refused(const std::string& code, const std::string&) override {
+        refused.push_back(code);
         note("refused");
     }
     void on_failed(const std::string& why) override {
@@ -191,7 +191,7 @@ public:
         if (!wait_connected()) return false;
         auto login = next_text();
         if (!login || JsonDoc(*login).string("name") != name) return false;
-        send(serialize(ServerFrame{LoginResult{true, name, ""}}));
+        send(serialize(ServerFrame{LoginResult{true, name, "", ""}}));
         return true;
     }
     bool wait_closed() { return pump_until([this] { return closed_; }); }
@@ -473,10 +473,10 @@ TEST_F(WsSignallerTest, ErrorFrameReachesOnRefused) {
     ASSERT_TRUE(signaller);
     signaller->send_candidate("nobody", {"candidate:a", "0", 0});
     ASSERT_TRUE(events_.wait_for(2));
-    EXPECT_EQ(events_.refused, (std::vector<std::string>{"not in a call"}));
+    EXPECT_EQ(events_.refused, (std::vector<std::string>{"not_in_call"}));
     signaller->send_sdp("nobody", {"offer", kSdp});
     ASSERT_TRUE(events_.wait_for(3));
-    EXPECT_EQ(events_.refused.back(), "user nobody is not online");
+    EXPECT_EQ(events_.refused.back(), "not_online");
 }
 
 TEST_F(WsSignallerTest, InvalidPayloadsReachOnInvalidNamingThePeer) {
@@ -660,7 +660,7 @@ TEST(WsSignallerWire, ReadsObjectPayloadsAndSkipsFramesThatDoNotParse) {
     raw.send(R"({"type":"offer","name":"alice","offer":{"type":"offer","sdp":"v=0"}})");
     raw.send(R"({"type":"candidate","name":"alice","candidate":{"candidate":"c","sdpMid":"0","sdpMLineIndex":0}})");
     raw.send(R"({"type":"leave","name":"alice"})");
-    raw.send(R"({"type":"error","message":"log in first"})");
+    raw.send(R"({"type":"error","code":"not_logged_in","message":"log in first"})");
     ASSERT_TRUE(events.wait_for(5));
     EXPECT_EQ(events.log, (std::vector<std::string>{"ready server", "offer from alice",
                                                     "candidate from alice", "leave from alice",
