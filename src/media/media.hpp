@@ -47,6 +47,10 @@ public:
     // Set by the call before setup: the behaviour ends its call with it
     // (from any thread), e.g. when the file it plays is over.
     std::function<void(const std::string& reason)> end_call;
+    // Set by the call before setup: a line of text for the caller, sent on
+    // the call's data channel (from any thread), e.g. that its recording
+    // stopped. Lost if the call has no data channel.
+    std::function<void(const std::string& text)> tell_caller;
 };
 
 }  // namespace mp::media

@@ -210,6 +210,9 @@ bool Call::build_pipeline() {
     behaviour_->end_call = [handle_copy](const std::string& reason) mutable {
         handle_copy.post([reason](Call& c) { c.end(reason, true); });
     };
+    behaviour_->tell_caller = [handle_copy](const std::string& text) mutable {
+        handle_copy.post([text](Call& c) { c.send_chat(text); });
+    };
     GRef<GstBus> bus = adopt_ref(gst_pipeline_get_bus(GST_PIPELINE(pipeline_.get())));
     bus_watch_ = attach_source(
         gst_bus_create_watch(bus.get()),
