@@ -14,7 +14,9 @@
 #include <gst/gst.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <utility>
 
 namespace {
 
@@ -52,12 +54,25 @@ struct Bot {
 };
 
 // Every behaviour may also record the caller to `record_dir`.
-mp::peer::BehaviourFactory with_recording(mp::media::TemplateSettings media, std::string record_dir) {
-    return [media, record_dir](const std::string& caller) {
+mp::peer::BehaviourFactory with_recording(mp::media::TemplateSettings media, std::string record_dir,
+                                          mp::media::RecordLimits limits) {
+    return [media, record_dir, limits](const std::string& caller) {
         auto behaviour = mp::media::make_templated(media);
         if (record_dir.empty()) return behaviour;
-        return mp::media::make_recording(std::move(behaviour), mp::media::recording_stem(record_dir, caller));
+        return mp::media::make_recording(std::move(behaviour), mp::media::recording_stem(record_dir, caller), limits);
     };
+}
+
+// --record-max-seconds and --record-min-free-mib: 0 or more.
+bool record_limits(gint max_seconds, gint min_free_mib, mp::media::RecordLimits& limits) {
+    for (auto [flag, value] : {std::pair{"--record-max-seconds", max_seconds}, std::pair{"--record-min-free-mib", min_free_mib}})
+        if (value < 0) {
+            std::fprintf(stderr, "mediapeer: %s %d: give 0 (no limit) or more\n", flag, value);
+            return false;
+        }
+    limits.max_seconds = static_cast<unsigned>(max_seconds);
+    limits.min_free_bytes = static_cast<std::uint64_t>(min_free_mib) * 1024 * 1024;
+    return true;
 }
 
 // The directory must exist and be writable now, not at the first call.
@@ -76,6 +91,8 @@ int main(int argc, char** argv) {
     char* play = nullptr;
     gboolean loop = FALSE;
     gint max_calls = 0;
+    gint record_max_seconds = 0;
+    gint record_min_free_mib = 512;
     char* http = nullptr;
     auto entries = flags.entries();
     entries.push_back({"http", 0, 0, G_OPTION_ARG_STRING, &http,
@@ -87,7 +104,13 @@ int main(int argc, char** argv) {
                        "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
                        "(default echo; play with --play)", "NAME|FILE"});
     entries.push_back({"record-dir", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
-                       "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv", "DIR"});
+                       "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv (-2, -3... when taken)", "DIR"});
+    entries.push_back({"record-max-seconds", 0, 0, G_OPTION_ARG_INT, &record_max_seconds,
+                       "Finalize a recording at N seconds; the call goes on and the caller is told on the data channel "
+                       "(default 0 = no limit)", "N"});
+    entries.push_back({"record-min-free-mib", 0, 0, G_OPTION_ARG_INT, &record_min_free_mib,
+                       "Start no recording, and finalize a running one, when --record-dir's file system has less than "
+                       "N MiB free (default 512; 0 = no check)", "N"});
     entries.push_back({"play", 0, 0, G_OPTION_ARG_FILENAME, &play,
                        "Stream this WebM/Matroska/MP4 file to every caller", "FILE"});
     entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop,
@@ -95,6 +118,8 @@ int main(int argc, char** argv) {
     if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
     mp::GCharPtr pipeline_owned(pipeline), record_dir_owned(record_dir), play_owned(play), http_owned(http);
     std::string recordings = record_dir ? record_dir : "";
+    mp::media::RecordLimits limits;
+    if (!record_limits(record_max_seconds, record_min_free_mib, limits)) return 2;
     std::string mode = pipeline ? pipeline : play ? "play" : "echo";
     auto media = mp::app::load_media(mode, play ? play : "", loop);
     if (!media) {
@@ -121,7 +146,7 @@ int main(int argc, char** argv) {
     wishes.receive = media->pipeline->receives() || !recordings.empty();
     auto options = flags.call(bot.signaller->options());
     options.answer_chat = true;
-    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings),
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings, limits),
                                                         wishes, options);
     bot.calls->max_calls = static_cast<unsigned>(std::max(max_calls, 0));
     std::unique_ptr<mp::app::StatusHttp> status;

@@ -14,6 +14,9 @@ struct MediaMetrics {
     std::atomic<std::uint64_t> packets_lost{0};        // reported lost at the end of each call
     std::atomic<std::uint64_t> key_frame_requests{0};  // PLI/FIR from the other side
     std::atomic<std::uint64_t> recordings{0}, recording_bytes{0};  // finalized files
+    std::atomic<std::uint64_t> recordings_refused_low_disk{0};     // not started: --record-min-free-mib
+    std::atomic<std::uint64_t> recordings_stopped_max_seconds{0};  // finalized early: --record-max-seconds
+    std::atomic<std::uint64_t> recordings_stopped_low_disk{0};     // finalized early: --record-min-free-mib
 
     // Call set-up: offer received (or sent) to connected (ICE and DTLS).
     static constexpr std::array<double, 8> kSetupBuckets{0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5};

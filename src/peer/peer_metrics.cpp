@@ -68,6 +68,17 @@ std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetr
                 m.key_frame_requests.load());
     out.counter("mediapeer_recordings_total", "Recordings finalized.", m.recordings.load());
     out.counter("mediapeer_recording_bytes_total", "Bytes of the recordings finalized.", m.recording_bytes.load());
+    out.metric("mediapeer_recordings_refused_total", "counter",
+               "Recordings not started, by why: low_disk (less free than --record-min-free-mib).");
+    out.sample("mediapeer_recordings_refused_total{reason=\"low_disk\"}",
+               static_cast<double>(m.recordings_refused_low_disk.load()));
+    out.metric("mediapeer_recordings_stopped_total", "counter",
+               "Recordings finalized before their call ended, by why: max_seconds (--record-max-seconds), "
+               "low_disk (less free than --record-min-free-mib).");
+    out.sample("mediapeer_recordings_stopped_total{reason=\"max_seconds\"}",
+               static_cast<double>(m.recordings_stopped_max_seconds.load()));
+    out.sample("mediapeer_recordings_stopped_total{reason=\"low_disk\"}",
+               static_cast<double>(m.recordings_stopped_low_disk.load()));
     add_setup_histogram(out, m);
     out.counter("mediapeer_signaling_reconnects_total", "Times the server peer logged in again after losing signaling.",
                 peer.signaling_reconnects);
