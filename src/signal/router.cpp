@@ -59,7 +59,8 @@ Effects Router::on_frame(ConnectionId id, const ClientFrame& frame) {
         login(fx, id, c, *f);
         return fx;
     }
-    if (std::holds_alternative<UsersRequest>(frame)) {
+    // Who is online is told before login only where anyone may log in.
+    if (std::holds_alternative<UsersRequest>(frame) && (!gate_ || !c.name.empty())) {
         users(fx, id, c);
         return fx;
     }

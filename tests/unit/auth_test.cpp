@@ -144,6 +144,10 @@ TEST(RouterWithTokens, EveryLoginNeedsAValidTokenForItsName) {
     Router router({0, 0}, &gate);
     for (ConnectionId id : {1, 2, 3}) router.on_open(id, 0);
     EXPECT_EQ(login_answer(router, 1, login("alice")).code, "token_required");
+    // Who is online is not told before a login proved a name.
+    Effects users = router.on_text(1, R"({"type":"users"})", 0);
+    ASSERT_EQ(users.sends.size(), 1u);
+    EXPECT_EQ(std::get<mp::protocol::Error>(users.sends[0].frame).code, "not_logged_in");
     EXPECT_EQ(login_answer(router, 1, login("alice", key.mint("bob", kNow, 60))).code, "wrong_name");
     EXPECT_EQ(login_answer(router, 1, login("alice", key.mint("alice", kNow - 90, 60))).code, "token_expired");
     EXPECT_EQ(login_answer(router, 1, login("alice", TokenKey(std::string(32, 'z')).mint("alice", kNow, 60))).code,
