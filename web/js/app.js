@@ -4,6 +4,7 @@
 import { Signaling, signalingUrl, readPayload } from "./signaling.js";
 import { Call } from "./call.js";
 import { readCounters, summarize, formatSummary } from "./stats.js";
+import { loginRefusalText } from "./refusals.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -19,6 +20,7 @@ const page = {
   phase: "offline", // offline | login | idle | calling | incoming | connecting | connected
   myName: null,
   wantedName: null, // logged in again after the server comes back
+  wantedToken: null, // the token that login carries, if any; never logged or shown
   users: [],
   call: null, // the Call being placed, ringing or running
   incomingOffer: null,
@@ -26,6 +28,7 @@ const page = {
   micMuted: false,
   cameraOff: false,
   iceServers: [],
+  iceServersToken: undefined, // the token /config.json was last asked with
   statsTimer: null,
   lastCounters: null,
   lastSummary: null,
@@ -58,9 +61,12 @@ function setCallState(state, text) {
 }
 
 // kind: server-unreachable | login-refused | camera | user-offline | call-failed | codec | relay | server
-function showError(kind, text) {
+// code: the signaling server's code, when it refused something.
+function showError(kind, text, code) {
   const box = $("error");
   box.dataset.kind = kind;
+  if (code) box.dataset.code = code;
+  else delete box.dataset.code;
   box.textContent = text;
   box.hidden = false;
 }
@@ -71,6 +77,7 @@ function clearError(kind) {
   box.hidden = true;
   box.textContent = "";
   delete box.dataset.kind;
+  delete box.dataset.code;
 }
 
 function renderUsers() {
@@ -130,7 +137,7 @@ signaling.addEventListener("open", () => {
   clearError("server-unreachable");
   signaling.send({ type: "users" });
   setPhase("login");
-  if (page.wantedName) signaling.send({ type: "login", name: page.wantedName });
+  if (page.wantedName) signaling.send(loginFrame(page.wantedName, page.wantedToken));
 });
 
 signaling.addEventListener("close", ({ detail }) => {
@@ -156,10 +163,15 @@ signaling.addEventListener("frame", ({ detail: frame }) => {
   else console.log("ignoring a frame of unknown type", frame);
 });
 
+function loginFrame(name, token) {
+  return token ? { type: "login", name, token } : { type: "login", name };
+}
+
 function onLogin(frame) {
   if (!frame.success) {
-    showError("login-refused", `The name "${page.wantedName}" was refused: ${frame.message}.`);
+    showError("login-refused", loginRefusalText(frame, page.wantedName), frame.code);
     page.wantedName = null;
+    page.wantedToken = null;
     setPhase("login");
     return;
   }
@@ -234,19 +246,26 @@ function onLeave(frame) {
   }
 }
 
+// Matched by code (refusals.js says why); the message is only shown.
 function onServerError(frame) {
+  const { code } = frame;
   const message = frame.message ?? "unknown error";
-  if (page.phase === "calling") {
-    const offline = /is not online/.test(message);
-    showError(offline ? "user-offline" : "call-failed", `Cannot call ${page.call.peer}: ${message}.`);
-    endCall("failed", offline ? `${page.call.peer} is not online.` : `The call failed: ${message}.`);
+  if (code === "not_in_call") {
+    // A candidate or leave that crossed the peer's hang-up: nothing anyone can act on.
+    console.log("signaling:", code, message);
+  } else if (page.phase === "calling") {
+    const peer = page.call.peer;
+    if (code === "not_online") {
+      showError("user-offline", `${peer} is not online.`, code);
+      endCall("failed", `${peer} is not online.`);
+    } else {
+      showError("call-failed", `Cannot call ${peer}: ${message}.`, code);
+      endCall("failed", `The call failed: ${message}.`);
+    }
   } else if (page.phase === "login" || !page.call) {
-    // A candidate or leave that crossed the peer's hang-up is refused with
-    // "not in a call": nothing anyone can act on.
-    if (/^not in a call/.test(message)) console.log("signaling:", message);
-    else showError("server", `The signaling server refused a request: ${message}.`);
+    showError("server", `The signaling server refused a request: ${message}.`, code);
   } else {
-    console.warn("signaling server error during a call:", message);
+    console.warn("signaling server error during a call:", code, message);
   }
 }
 
@@ -456,9 +475,18 @@ function stopStats() {
 
 // ---- wiring ----
 
-async function loadIceServers() {
+// A server with tokens hands its ICE servers (TURN credentials) only to a
+// valid one: asked again whenever the token changes. Without one, such a
+// server answers 401 and the page calls with none.
+async function loadIceServers(token) {
+  page.iceServersToken = token;
   try {
-    const response = await fetch("/config.json");
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const response = await fetch("/config.json", { headers });
+    if (response.status === 401 && !token) {
+      console.log("no ICE servers from /config.json: this server gives them to a token only");
+      return [];
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return (await response.json()).iceServers ?? [];
   } catch (error) {
@@ -467,23 +495,34 @@ async function loadIceServers() {
   }
 }
 
+async function refreshIceServers(token) {
+  page.iceServers = await loadIceServers(token);
+  warnIfNoRelay();
+}
+
 function warnIfNoRelay() {
   const urls = page.iceServers.flatMap((server) => [].concat(server.urls ?? server.url ?? []));
   if (settings.relay && !urls.some((url) => /^turns?:/.test(url))) {
     showError("relay", "Relay only (?relay=1), but the signaling server offers no TURN server: calls cannot connect.");
+  } else {
+    clearError("relay");
   }
 }
 
 function wireControls() {
   $("name").value = params.get("name") ?? "";
+  $("token").value = params.get("token") ?? "";
   $("codec").value = settings.codec;
   $("relay-note").hidden = !settings.relay;
-  $("login-form").onsubmit = (event) => {
+  $("login-form").onsubmit = async (event) => {
     event.preventDefault();
     const name = $("name").value;
+    const token = $("token").value.trim() || null;
     if (name === "") return showError("login-refused", "Type a name to log in with.");
     page.wantedName = name;
-    signaling.send({ type: "login", name });
+    page.wantedToken = token;
+    if (token !== page.iceServersToken) await refreshIceServers(token);
+    signaling.send(loginFrame(name, token));
   };
   $("call-form").onsubmit = (event) => {
     event.preventDefault();
@@ -525,11 +564,11 @@ window.mediapeer = {
   get localStream() { return page.localStream; },
   get marks() { return page.marks; },
   get stats() { return page.lastSummary; },
+  get iceServers() { return page.iceServers; }, // what the next call gets; pc.getConfiguration() shows them too
   settings,
 };
 
 wireControls();
 setPhase("offline");
-page.iceServers = await loadIceServers();
-warnIfNoRelay();
+await refreshIceServers($("token").value.trim() || null);
 signaling.connect();

@@ -10,6 +10,8 @@ export async function openPage(browser, url, contextOptions = {}) {
   page.consoleLines = [];
   page.on("console", (message) => page.consoleLines.push(`${message.type()}: ${message.text()}`));
   page.on("pageerror", (error) => page.consoleLines.push(`pageerror: ${error.message}`));
+  page.framesSent = []; // the text of every WebSocket frame the page sent, as the browser saw it
+  page.on("websocket", (socket) => socket.on("framesent", ({ payload }) => page.framesSent.push(String(payload))));
   await page.goto(url);
   return page;
 }
@@ -28,10 +30,15 @@ export async function waitPhase(page, phase, timeoutMs = 15000) {
 }
 
 export async function login(page, name) {
+  await tryLogin(page, name);
+  await waitPhase(page, "idle");
+}
+
+// Types `name` and presses Log in; the server may refuse it.
+export async function tryLogin(page, name) {
   await waitPhase(page, "login");
   await page.fill("#name", name);
   await page.click("#login-button");
-  await waitPhase(page, "idle");
 }
 
 // Opens `url`, logs in as `name`.
@@ -48,10 +55,12 @@ export async function callFromList(page, name) {
   await page.click(button);
 }
 
+// The error box: its kind, the signaling server's code when it refused
+// something, and the words a person reads. null: no error shown.
 export async function errorShown(page) {
   return page.evaluate(() => {
     const box = document.getElementById("error");
-    return box.hidden ? null : { kind: box.dataset.kind, text: box.textContent };
+    return box.hidden ? null : { kind: box.dataset.kind, code: box.dataset.code, text: box.textContent };
   });
 }
 
@@ -59,6 +68,16 @@ export async function waitError(page, kind, timeoutMs = 15000) {
   return waitFor(`an error of kind "${kind}" on the page`, async () => {
     const shown = await errorShown(page);
     return shown?.kind === kind ? shown : null;
+  }, { timeoutMs });
+}
+
+// The error shown for the signaling server's refusal `code` (one refusal
+// replaces another in the box).
+export async function waitErrorCode(page, code, timeoutMs = 15000) {
+  return waitFor(`the page to show the refusal "${code}"`, async () => {
+    const shown = await errorShown(page);
+    if (shown?.code === code) return shown;
+    throw new Error(`the page shows ${JSON.stringify(shown)}`);
   }, { timeoutMs });
 }
 

@@ -54,4 +54,25 @@ export default [
       assert.match(first.fmtp, /packetization-mode=1/);
     },
   },
+  {
+    name: "LoginRefusals_EachCodeHasItsOwnWords_AnUnknownOneShowsTheServersMessage",
+    async run(t) {
+      const page = await pageOnSignal(t);
+      const codes = ["name_taken", "reserved_name", "token_required", "unauthorized",
+        "token_expired", "token_not_yet_valid", "wrong_name"];
+      const shown = await page.evaluate(async (codes) => {
+        const { loginRefusalText } = await import("/js/refusals.js");
+        const message = "THE SERVER'S WORDS";
+        return {
+          byCode: codes.map((code) => loginRefusalText({ code, message }, "bob")),
+          invalid: loginRefusalText({ code: "invalid_name", message: "name is empty" }, ""),
+          noCode: loginRefusalText({ message: "name taken" }, "bob"), // a server without codes
+        };
+      }, codes);
+      assert.equal(new Set(shown.byCode).size, codes.length, "one text per code");
+      for (const text of shown.byCode) assert.doesNotMatch(text, /THE SERVER'S WORDS/);
+      assert.equal(shown.invalid, 'The name "" was refused: name is empty.');
+      assert.equal(shown.noCode, 'The name "bob" was refused: name taken.');
+    },
+  },
 ];
