@@ -20,6 +20,22 @@ bool valid_utf8(std::string_view text) {
     return g_utf8_validate_len(text.data(), text.size(), nullptr);
 }
 
+// Codes a client may send in a close frame (RFC 6455 7.4, and IANA's 1012-1014).
+bool sendable_close_code(std::uint16_t code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
+// A close frame's payload: empty, or a sendable code and a UTF-8 reason.
+std::optional<Failure> invalid_close(std::string_view payload) {
+    if (payload.empty()) return std::nullopt;
+    if (payload.size() == 1) return protocol_error("close frame of 1 byte");
+    if (!sendable_close_code(close_code(payload))) return protocol_error("close frame with a reserved code");
+    if (!valid_utf8(payload.substr(2)))
+        return Failure{kCloseInvalidPayload, "invalid_utf8", "close reason is not UTF-8"};
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Failure> Decoder::feed(std::string_view bytes, std::vector<Message>& out) {
@@ -54,26 +70,29 @@ bool Decoder::decode_frame(std::vector<Message>& out, std::optional<Failure>& fa
     if (length == 126 || length == 127) {
         std::size_t bytes = length == 126 ? 2 : 8;
         if (available < 2 + bytes) return false;
+        if (bytes == 8 && (p[2] & 0x80))
+            return failure = protocol_error("64-bit length with its top bit set"), false;
         length = 0;
         for (std::size_t i = 0; i < bytes; ++i) length = (length << 8) | p[2 + i];
         header += bytes;
     }
     if (is_control(opcode) && (!fin || length > 125))
         return failure = protocol_error("bad control frame"), false;
-    // Checked from the header alone, before the payload is buffered.
-    if (!is_control(opcode) && message_.size() + length > max_message_bytes_) {
+    // Checked from the header alone, before the payload is buffered; written
+    // so that no declared length can wrap (message_ never exceeds the limit).
+    if (!is_control(opcode) && length > max_message_bytes_ - message_.size()) {
         failure = Failure{kCloseTooBig, "frame_too_big",
                           "message over " + std::to_string(max_message_bytes_) + " bytes"};
         return false;
     }
+    // No wrap: length <= 125 (control) or <= max_message_bytes_ (data).
     if (available < header + 4 + length) return false;
     const std::uint8_t* mask = p + header;
     std::string payload(reinterpret_cast<const char*>(p + header + 4), length);
     for (std::size_t i = 0; i < payload.size(); ++i) payload[i] ^= mask[i & 3];
     offset_ += header + 4 + length;
     if (is_control(opcode)) {
-        if (opcode == Opcode::close && payload.size() == 1)
-            return failure = protocol_error("close frame of 1 byte"), false;
+        if (opcode == Opcode::close && (failure = invalid_close(payload))) return false;
         out.push_back({opcode, std::move(payload)});
         return true;
     }

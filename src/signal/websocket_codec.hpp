@@ -30,6 +30,7 @@ inline constexpr std::uint16_t kCloseNoStatus = 1005;  // never sent: "the close
 inline constexpr std::uint16_t kCloseInvalidPayload = 1007;
 inline constexpr std::uint16_t kClosePolicyViolation = 1008;
 inline constexpr std::uint16_t kCloseTooBig = 1009;
+inline constexpr std::uint16_t kCloseInternalError = 1011;
 
 // A whole message (fragments joined) or a control frame.
 struct Message {

@@ -106,7 +106,7 @@ gboolean WebSocketHub::on_epoll(gint, GIOCondition, gpointer data) {
     self->dispatch([&] {
         for (int i = 0; i < n; ++i) {
             auto it = self->connections_.find(events[i].data.u64);
-            if (it != self->connections_.end()) self->on_ready(*it->second, events[i].events);
+            if (it != self->connections_.end()) self->on_ready_guarded(*it->second, events[i].events);
         }
     });
     return G_SOURCE_CONTINUE;
@@ -120,9 +120,15 @@ void WebSocketHub::dispatch(Work&& work) {
     dispatching_ = true;
     try {
         work();
-        flush_all();
     } catch (const std::exception& e) {
         g_critical("WebSocket dispatch: %s", e.what());
+    }
+    // Whatever happened above, what the others were sent leaves now: nothing
+    // else would wake the hub for it.
+    try {
+        flush_all();
+    } catch (const std::exception& e) {
+        g_critical("WebSocket flush: %s", e.what());
     }
     dispatching_ = false;
     finished_.clear();
@@ -131,6 +137,17 @@ void WebSocketHub::dispatch(Work&& work) {
 void WebSocketHub::on_ready(Connection& c, std::uint32_t events) {
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_available(c);
     if (!c.finished && (events & EPOLLOUT)) flush(c);
+}
+
+// One connection's trouble is its own: an exception while reading or handling
+// what it sent fails that connection (1011), and the others go on.
+void WebSocketHub::on_ready_guarded(Connection& c, std::uint32_t events) {
+    try {
+        on_ready(c, events);
+    } catch (const std::exception& e) {
+        g_critical("WebSocket %" G_GUINT64_FORMAT ": %s: failing it (1011)", c.id, e.what());
+        if (!c.finished) fail(c, ws::Failure{ws::kCloseInternalError, "internal_error", "internal error"});
+    }
 }
 
 void WebSocketHub::read_available(Connection& c) {

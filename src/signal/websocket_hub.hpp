@@ -63,6 +63,7 @@ public:
 
 private:
     void on_ready(Connection& c, std::uint32_t events);
+    void on_ready_guarded(Connection& c, std::uint32_t events);
     void read_available(Connection& c);
     void take_message(Connection& c, ws::Message& message);
     void fail(Connection& c, const ws::Failure& failure);

@@ -79,6 +79,21 @@ TEST_F(WebSocketWire, UnmaskedFrameCloses1002) {
     EXPECT_TRUE(metric_reaches(R"(mediapeer_signal_closes_total{reason="protocol_error"})", 1));
 }
 
+// Each case on its own connection, with a user beside it who hears nothing of it.
+TEST_F(WebSocketWire, EveryFailTheConnectionCaseClosesWithItsCodeAndOnlyThatConnection) {
+    auto bystander = user("bystander");
+    for (const auto& hostile : mp::test::hostile_frames()) {
+        SCOPED_TRACE(hostile.what);
+        auto client = raw(client_text(R"({"type":"users"})"));
+        ASSERT_TRUE(client->read_frame());  // the list: the connection works
+        client->send(hostile.bytes);
+        expect_close(*client, hostile.code);
+        EXPECT_TRUE(bystander->nothing_pending());
+    }
+    EXPECT_TRUE(user("after"));
+    EXPECT_EQ(server_->stderr_text().find("CRITICAL"), std::string::npos) << server_->stderr_text();
+}
+
 TEST_F(WebSocketWire, ClientCloseIsEchoedAndTheNameFreed) {
     auto client = raw(client_text(R"({"type":"login","name":"leaver"})"));
     ASSERT_TRUE(client->read_frame());

@@ -108,6 +108,23 @@ TEST(WebSocketDecoder, ProtocolErrors) {
     EXPECT_EQ(failure_code(client_frame(kClose, "x")), kCloseProtocolError);  // 1-byte close
 }
 
+TEST(WebSocketDecoder, EveryFailTheConnectionCaseGetsItsCode) {
+    for (const auto& hostile : mp::test::hostile_frames())
+        EXPECT_EQ(failure_code(hostile.bytes, 65536), hostile.code) << hostile.what;
+}
+
+TEST(WebSocketDecoder, ValidCloseFramesAreRead) {
+    for (std::uint16_t code : {1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999}) {
+        Decoder d(1000);
+        auto f = feed(d, client_frame(kClose, close_payload(code, "bye")));
+        EXPECT_FALSE(f.failure) << code;
+        ASSERT_EQ(f.messages.size(), 1u) << code;
+        EXPECT_EQ(close_code(f.messages[0].payload), code);
+    }
+    Decoder empty(1000);
+    EXPECT_FALSE(feed(empty, client_frame(kClose, "")).failure);
+}
+
 TEST(WebSocketDecoder, TextMustBeUtf8BinaryNeedNot) {
     EXPECT_EQ(failure_code(client_text("\xff\xfe")), kCloseInvalidPayload);
     // A character split across fragments is fine once joined.
