@@ -75,6 +75,14 @@ std::optional<std::string> invalid_auth_options_reason(const ServerOptions& o) {
     return std::nullopt;
 }
 
+// A 4xx/5xx with a short text body: an empty one makes Chromium show its own
+// error page instead of ours.
+void fail_status(SoupServerMessage* msg, guint status, const std::string& why) {
+    std::string body = std::to_string(status) + " " + soup_status_get_phrase(status) + ": " + why + "\n";
+    soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body.data(), body.size());
+    soup_server_message_set_status(msg, status, nullptr);
+}
+
 std::unique_ptr<TokenGate> gate_for(const ServerOptions& o) {
     if (o.auth_secret.empty()) return nullptr;
     return std::make_unique<TokenGate>(TokenKey(o.auth_secret), o.login,
@@ -266,7 +274,7 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, G
     if (take_upgrade(msg, path)) return;
     const char* method = soup_server_message_get_method(msg);
     if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-        soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+        fail_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD are served here");
         return;
     }
     std::string p = path;
@@ -302,7 +310,7 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
     if (!soup_message_headers_header_contains(request, "Upgrade", "websocket")) return false;
     std::string_view p = path;
     if (p != "/" && p != "/ws") {
-        soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        fail_status(msg, SOUP_STATUS_NOT_FOUND, "the WebSocket is on / and /ws");
     } else if (!origin_allowed(msg)) {
         const char* origin = soup_message_headers_get_one(request, "Origin");
         g_message("refused a WebSocket from a page of origin %s", quoted(origin).c_str());
@@ -310,7 +318,7 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
     } else if (hub.size() >= options.max_connections) {
         ++counters.limit_hits["connections"];
         g_message("refused a WebSocket: %zu connections is the limit", hub.size());
-        soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
+        fail_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "too many connections; try again later");
     } else if (soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
         g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_101), this);
     }
@@ -367,14 +375,15 @@ void SignalServer::Impl::refuse(SoupServerMessage* msg, guint status, const Refu
 
 void SignalServer::Impl::serve_static(SoupServerMessage* msg, const char* path) {
     if (web_root.empty()) {
-        soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        fail_status(msg, SOUP_STATUS_NOT_FOUND, "this server serves no page");
         return;
     }
     auto file = static_file_path(web_root, path);
     char* contents = nullptr;
     gsize size = 0;
     if (!file || !g_file_get_contents(file->c_str(), &contents, &size, nullptr)) {
-        soup_server_message_set_status(msg, file ? SOUP_STATUS_NOT_FOUND : file.error(), nullptr);
+        guint status = file ? SOUP_STATUS_NOT_FOUND : file.error();
+        fail_status(msg, status, status == SOUP_STATUS_NOT_FOUND ? "no such file" : "not served");
         return;
     }
     SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);

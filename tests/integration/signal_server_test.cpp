@@ -295,6 +295,21 @@ TEST_F(SignalServer, ServesThePageAndRefusesPathsOutsideTheWebRoot) {
     EXPECT_EQ(escape.body.find("root:"), std::string::npos);
 }
 
+// Chromium shows its own error page for a 4xx with an empty body.
+TEST_F(SignalServer, ErrorAnswersCarryAShortTextBody) {
+    auto missing = session_.get(server_->url() + "missing.html");
+    EXPECT_EQ(missing.status, 404u);
+    EXPECT_EQ(missing.body.rfind("404 Not Found: ", 0), 0u) << missing.body;
+    EXPECT_EQ(missing.content_type, "text/plain");
+    std::string out;
+    ASSERT_TRUE(mp::test::run_command({"curl", "-s", "-X", "POST", "-w", " %{http_code}", server_->url() + "x"}, &out));
+    EXPECT_EQ(out, "405 Method Not Allowed: only GET and HEAD are served here\n 405");
+    ASSERT_TRUE(mp::test::run_command({"curl", "-s", "-w", " %{http_code}", "-H", "Connection: Upgrade", "-H",
+                                       "Upgrade: websocket", server_->url() + "elsewhere"},
+                                      &out));
+    EXPECT_EQ(out, "404 Not Found: the WebSocket is on / and /ws\n 404");
+}
+
 TEST_F(SignalServer, VanishedClientIsDroppedByKeepaliveAndItsNameFreed) {
     start({"--ping-interval", "1", "--ping-timeout", "2"});
     auto alice = user("alice");
