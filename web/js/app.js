@@ -177,6 +177,8 @@ function onLogin(frame) {
   }
   clearError("login-refused");
   page.myName = frame.myName;
+  // Asked again: a server with tokens tells who is online only after a login.
+  signaling.send({ type: "users" });
   $("whoami").textContent = `Logged in as ${page.myName}`;
   setPhase("idle");
 }
@@ -250,8 +252,9 @@ function onLeave(frame) {
 function onServerError(frame) {
   const { code } = frame;
   const message = frame.message ?? "unknown error";
-  if (code === "not_in_call") {
-    // A candidate or leave that crossed the peer's hang-up: nothing anyone can act on.
+  if (code === "not_in_call" || code === "not_logged_in") {
+    // A candidate or leave that crossed the peer's hang-up, or who is online
+    // asked before logging in (answered after it): nothing anyone can act on.
     console.log("signaling:", code, message);
   } else if (page.phase === "calling") {
     const peer = page.call.peer;
