@@ -1,4 +1,4 @@
-// The one place where work leaves a GStreamer thread for the main context.
+// The one way work leaves a GStreamer thread for the main context.
 // webrtcbin's signals, promises and pad probes fire on streaming threads; call
 // state is touched on the main context only.
 #pragma once
@@ -7,27 +7,21 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace mp {
 
-// Runs `work` on `context` (at once when already on it). `work` must hold
-// strong references to what it uses and check whether that has stopped.
-inline void run_on_main(GMainContext* context, std::function<void()> work) {
-    auto* boxed = new std::function<void()>(std::move(work));
-    g_main_context_invoke_full(
-        context, G_PRIORITY_DEFAULT,
-        [](gpointer data) -> gboolean {
-            (*static_cast<std::function<void()>*>(data))();
-            return G_SOURCE_REMOVE;
-        },
-        boxed, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-}
-
-// Like run_on_main, but always from `context`'s loop, never inside the
-// caller's own stack (an event sent on the main thread may come out of a sink
-// there at once; what it starts must not run within that push).
-inline void post_to_main(GMainContext* context, std::function<void()> work) {
-    auto* boxed = new std::function<void()>(std::move(work));
+// Queues `work(object)` on `context`'s loop: never run inside the caller's
+// stack, even when the caller is on that context already (an event sent on
+// the main thread may come out of a sink there at once, and what it starts
+// must not run within that push). It runs only if `object` still lives then;
+// the strong reference is taken there, on the main thread, so a streaming
+// thread never ends up as an object's last owner.
+template <typename T, typename Work>
+void post_to_main(GMainContext* context, std::weak_ptr<T> object, Work work) {
+    auto* boxed = new std::function<void()>([object = std::move(object), work = std::move(work)]() mutable {
+        if (auto strong = object.lock()) work(*strong);
+    });
     GSource* idle = g_idle_source_new();
     g_source_set_priority(idle, G_PRIORITY_DEFAULT);
     g_source_set_callback(

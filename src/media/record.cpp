@@ -288,10 +288,8 @@ private:
     // `work` later on the main context, if this still lives.
     template <typename Work>
     void on_main(Work work) {
-        std::weak_ptr<int> alive = alive_;
-        post_to_main(context_, [this, alive, work] {
-            if (!alive.expired()) work(*this);  // destroyed on the main context only
-        });
+        // alive_ lives as long as this, and both die on the main context only.
+        post_to_main(context_, std::weak_ptr<int>(alive_), [this, work](int&) { work(*this); });
     }
 
     // Main thread: the sink has the muxer's last bytes (or the muxer gave up).

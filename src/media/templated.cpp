@@ -109,7 +109,7 @@ public:
     std::string name() const override { return settings_.pipeline->name; }
 
     void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) override {
-        pipeline_ = pipeline;
+        pipeline_ = GRef<GstBin>::ref(pipeline);
         context_ = g_main_context_ref_thread_default();
         g_main_context_unref(context_);  // the main context outlives every call
         std::vector<ForwardedLine> forwarded;
@@ -187,7 +187,7 @@ private:
                       error.c_str());
             return nullptr;
         }
-        gst_bin_add(pipeline_, bin.get());
+        gst_bin_add(pipeline_.get(), bin.get());
         return bin.get();
     }
 
@@ -262,9 +262,9 @@ private:
             return;
         }
         GRef<GstPad> out = pad_of(bin.get(), "src"), into = pad_of(tail, "sink");
-        gst_bin_add(pipeline_, bin.get());
+        gst_bin_add(pipeline_.get(), bin.get());
         gst_pad_link(out.get(), into.get());
-        if (!has_live_source(bin.get())) gst_pad_set_offset(out.get(), running_time_now(GST_ELEMENT(pipeline_)));
+        if (!has_live_source(bin.get())) gst_pad_set_offset(out.get(), running_time_now(GST_ELEMENT(pipeline_.get())));
         gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event,
                           new SourceOf{this, alive_, index},
                           [](gpointer data) { delete static_cast<SourceOf*>(data); });
@@ -280,19 +280,21 @@ private:
     // the behaviour still exists when the hop arrives (both live there).
     struct SourceOf {
         Templated* self;
-        std::weak_ptr<void> alive;
+        std::weak_ptr<int> alive;
         unsigned index;
     };
     static GstPadProbeReturn on_source_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
         if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS) return GST_PAD_PROBE_OK;
         auto where = *static_cast<SourceOf*>(data);
-        run_on_main(where.self->context_, [where] {
-            if (!where.alive.expired()) where.self->on_source_ended(where.index);
-        });
+        // `alive` lives as long as the behaviour, both on the main context.
+        post_to_main(where.self->context_, where.alive,
+                     [self = where.self, index = where.index](int&) { self->on_source_ended(index); });
         return GST_PAD_PROBE_DROP;
     }
 
     void on_source_ended(unsigned index) {
+        // The hop may arrive after the call stopped its pipeline: nothing to do then.
+        if (GST_STATE_TARGET(pipeline_.get()) != GST_STATE_PLAYING) return;
         if (settings_.loop) return restart_source(index);
         bool all_ended = true;
         {
@@ -312,15 +314,17 @@ private:
         if (old) {
             gst_element_set_locked_state(old, TRUE);
             gst_element_set_state(old, GST_STATE_NULL);
-            gst_bin_remove(pipeline_, old);
+            gst_bin_remove(pipeline_.get(), old);
         }
         g_debug("m-line %u: the source ended; starting it again", index);
         start_source(index);
     }
 
     TemplateSettings settings_;
-    std::shared_ptr<void> alive_ = std::make_shared<int>(0);
-    GstBin* pipeline_ = nullptr;  // the call's, which outlives this
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    // The call's; held, because a hop from a streaming thread may arrive after
+    // the call let go of it.
+    GRef<GstBin> pipeline_;
     GMainContext* context_ = nullptr;
     std::mutex mutex_;  // lines_ is read on streaming threads
     std::map<unsigned, LineMedia> lines_;  // by m-line index

@@ -23,10 +23,8 @@ struct Call::Handle {
     // From a GStreamer thread: run `work` on the main context while the call lives on.
     template <typename Work>
     void post(Work&& work) {
-        auto strong = call.lock();
-        if (!strong) return;
-        run_on_main(context, [strong, work = std::forward<Work>(work)]() mutable {
-            if (!strong->ended()) work(*strong);
+        post_to_main(context, call, [work = std::forward<Work>(work)](Call& c) mutable {
+            if (!c.ended()) work(c);
         });
     }
 };

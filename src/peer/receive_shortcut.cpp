@@ -12,13 +12,15 @@ namespace mp::peer {
 
 namespace {
 
-// How long a packet in flight may take to leave the queue before we give up.
-constexpr int kDrainWaitUs = 100000;
+// Packets to let through the queue, waiting for it to be empty and idle,
+// before leaving it in place.
+constexpr int kMaxAttempts = 1000;
 
 struct Rewiring {
     GRef<GstElement> queue;
     GRef<GstPad> into_queue;   // the capsfilter's src pad
     GRef<GstPad> after_queue;  // dtlssrtpdec's sink pad
+    int attempts = 0;
 };
 
 bool pad_of_element_made_by(GstPad* pad, const char* factory_name) {
@@ -26,23 +28,31 @@ bool pad_of_element_made_by(GstPad* pad, const char* factory_name) {
     return made_by(parent.get(), factory_name);
 }
 
+// Nothing left in the queue and nothing on its way out of it: with the
+// packet held at the capsfilter, none can enter either. An IDLE probe runs at
+// once (here) only when its pad pushes nothing now.
 bool drained(GstElement* queue) {
-    for (int waited = 0; waited < kDrainWaitUs; waited += 200) {
-        guint level = 0;
-        g_object_get(queue, "current-level-buffers", &level, nullptr);
-        if (level == 0) return true;
-        g_usleep(200);
-    }
+    guint level = 0;
+    g_object_get(queue, "current-level-buffers", &level, nullptr);
+    if (level != 0) return false;
+    GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(queue, "src"));
+    gulong id = gst_pad_add_probe(
+        src.get(), GST_PAD_PROBE_TYPE_IDLE, [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_REMOVE; },
+        nullptr, nullptr);
+    if (id == 0) return true;  // it ran at once, and is gone
+    gst_pad_remove_probe(src.get(), id);
     return false;
 }
 
-// On the reading thread, with the next packet held at the capsfilter: what
-// is still queued goes first (the queue's thread pushes it), then the queue
-// is taken out of the path.
+// On the reading thread, with the next packet held at the capsfilter. While
+// the queue still holds (or pushes) earlier packets, this one goes through it
+// too and the next one tries again: no wait on a streaming thread, and order
+// kept. Then the queue is taken out of the path.
 GstPadProbeReturn rewire(GstPad* into_queue, GstPadProbeInfo*, gpointer data) {
     auto* r = static_cast<Rewiring*>(data);
     if (!drained(r->queue.get())) {
-        g_debug("receive queue did not drain: left in place");
+        if (++r->attempts < kMaxAttempts) return GST_PAD_PROBE_PASS;
+        g_debug("receive queue never drained: left in place");
         return GST_PAD_PROBE_REMOVE;
     }
     GRef<GstPad> queue_sink = adopt_ref(gst_element_get_static_pad(r->queue.get(), "sink"));

@@ -1,0 +1,55 @@
+// The one hop to the main context: it always queues, and runs only while its
+// object lives (the strong reference is taken there, on the main thread).
+#include "common/main_hop.hpp"
+#include "support/pump.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+using mp::post_to_main;
+using mp::test::pump_until;
+
+namespace {
+
+struct Target {
+    int runs = 0;
+};
+
+GMainContext* main_context() { return g_main_context_default(); }
+
+}  // namespace
+
+TEST(MainHop, PostedOnTheMainThreadRunsFromTheLoopNotInline) {
+    auto target = std::make_shared<Target>();
+    post_to_main(main_context(), std::weak_ptr<Target>(target), [](Target& t) { ++t.runs; });
+    EXPECT_EQ(target->runs, 0);  // not within the caller's stack
+    EXPECT_TRUE(pump_until([&] { return target->runs == 1; }));
+}
+
+// g_main_context_invoke runs the work at once, on the calling thread, when
+// no thread owns the context (between iterations, or after the loop quit).
+TEST(MainHop, PostedFromAnotherThreadWhileNobodyIteratesRunsOnTheMainThread) {
+    auto target = std::make_shared<Target>();
+    GThread* main_thread = g_thread_self();
+    std::atomic<GThread*> ran_on{nullptr};
+    std::thread streaming([&] {
+        post_to_main(main_context(), std::weak_ptr<Target>(target), [&](Target&) { ran_on = g_thread_self(); });
+    });
+    streaming.join();
+    EXPECT_EQ(ran_on.load(), nullptr);
+    ASSERT_TRUE(pump_until([&] { return ran_on.load() != nullptr; }));
+    EXPECT_EQ(ran_on.load(), main_thread);
+}
+
+TEST(MainHop, WorkForAnObjectGoneMeanwhileDoesNotRun) {
+    auto target = std::make_shared<Target>();
+    bool ran = false;
+    post_to_main(main_context(), std::weak_ptr<Target>(target), [&](Target&) { ran = true; });
+    target.reset();
+    int ticks = 0;
+    post_to_main(main_context(), std::weak_ptr<int>(std::make_shared<int>(0)), [](int&) {});
+    pump_until([&] { return ++ticks > 20; }, 200);
+    EXPECT_FALSE(ran);
+}
