@@ -147,6 +147,7 @@ struct SignalServer::Impl final : WebSocketEvents {
     bool take_upgrade(SoupServerMessage* msg, const char* path);
     bool origin_allowed(SoupServerMessage* msg) const;
     Result<std::string, Refusal> config_user(SoupServerMessage* msg, GHashTable* query) const;
+    Result<std::string, Refusal> config_json(SoupServerMessage* msg, GHashTable* query) const;
     void refuse(SoupServerMessage* msg, guint status, const Refusal& refusal);
     void serve_static(SoupServerMessage* msg, const char* path);
 };
@@ -289,9 +290,9 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, G
         body = render_metrics(router, counters);
         type = "text/plain; version=0.0.4; charset=utf-8";
     } else if (p == "/config.json") {
-        auto user = config_user(msg, query);
-        if (!user) return refuse(msg, SOUP_STATUS_UNAUTHORIZED, user.error());
-        body = ice_config_json(options.ice, g_get_real_time() / G_USEC_PER_SEC, *user);
+        auto config = config_json(msg, query);
+        if (!config) return refuse(msg, SOUP_STATUS_UNAUTHORIZED, config.error());
+        body = *config;
     } else {
         serve_static(msg, path);
         return;
@@ -357,6 +358,20 @@ Result<std::string, Refusal> SignalServer::Impl::config_user(SoupServerMessage* 
     auto claims = gate->verify(token);
     if (!claims) return unexpected(claims.error());
     return claims->subject;
+}
+
+// The ICE servers for this request. TURN (a relay, with credentials) only for
+// a valid token when auth is on; an open lobby's anonymous users (no token at
+// all) still get the STUN servers, without which they could not call across NATs.
+Result<std::string, Refusal> SignalServer::Impl::config_json(SoupServerMessage* msg, GHashTable* query) const {
+    std::int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    auto user = config_user(msg, query);
+    if (user) return ice_config_json(options.ice, now, *user);
+    if (user.error().code != protocol::code::kTokenRequired || !options.login.allow_anonymous)
+        return unexpected(user.error());
+    IceOptions stun_only = options.ice;
+    stun_only.turn_urls.clear();
+    return ice_config_json(stun_only, now);
 }
 
 // A refusal over HTTP: the code and words in a JSON body (an empty 4xx body

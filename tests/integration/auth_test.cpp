@@ -159,6 +159,20 @@ TEST_F(AuthServer, WithoutAuthOrListedOriginsAnyOriginConnects) {
     EXPECT_EQ(session_.websocket_refusal_status(server_->ws_url(), 5000, "https://evil.example.com"), 0u);
 }
 
+TEST_F(AuthServer, AnOpenLobbysAnonymousUsersGetStunButNoRelay) {
+    start_auth({"--allow-anonymous", "--stun", "stun:127.0.0.1:3478", "--turn", "turn:127.0.0.1:3478",
+                "--turn-secret", "coturn-secret"});
+    std::string url = server_->url() + "config.json";
+    auto anonymous = session_.get(url);
+    ASSERT_EQ(anonymous.status, 200u) << anonymous.body;
+    EXPECT_EQ(anonymous.body, R"({"iceServers":[{"urls":["stun:127.0.0.1:3478"]}]})");
+    auto bad = session_.get(url + "?token=garbage");
+    EXPECT_EQ(bad.status, 401u);  // a token given is checked
+    auto bearer = session_.get(url, 5000, {{"Authorization", "Bearer " + mint("alice")}});
+    ASSERT_EQ(bearer.status, 200u) << bearer.body;
+    EXPECT_NE(bearer.body.find(R"("username":")"), std::string::npos) << bearer.body;
+}
+
 TEST_F(AuthServer, TurnCredentialsOnlyForAValidTokenAndNamedAfterItsUser) {
     start_auth({"--turn", "turn:127.0.0.1:3478", "--turn-secret", "coturn-secret"});
     std::string url = server_->url() + "config.json";
