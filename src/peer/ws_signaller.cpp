@@ -38,6 +38,10 @@ Result<JsonObject*, std::string> payload_object(JsonParser* parser, std::string_
     // json-glib ends strings at an escaped NUL, which would cut an SDP short.
     if (payload.find("\\u0000") != std::string_view::npos)
         return unexpected(std::string("payload contains \\u0000"));
+    // json-glib lets some invalid UTF-8 through, then refuses the same text
+    // once we have written it out again: refused here, once.
+    if (!g_utf8_validate_len(payload.data(), payload.size(), nullptr))
+        return unexpected(std::string("payload is not UTF-8"));
     GError* raw = nullptr;
     if (!json_parser_load_from_data(parser, payload.data(), static_cast<gssize>(payload.size()),
                                     &raw)) {
@@ -84,6 +88,8 @@ Result<SessionDescription, std::string> parse_session_description(std::string_vi
     if (!holds(sdp, G_TYPE_STRING)) return unexpected(std::string("payload has no \"sdp\" string"));
     description.sdp = json_node_get_string(sdp);
     if (description.sdp.empty()) return unexpected(std::string("payload has an empty \"sdp\""));
+    if (!g_utf8_validate(description.sdp.c_str(), -1, nullptr))
+        return unexpected(std::string("payload's \"sdp\" is not UTF-8"));
     return description;
 }
 
@@ -110,6 +116,11 @@ Result<std::optional<IceCandidate>, std::string> parse_ice_candidate(std::string
             return unexpected(std::string("payload's \"sdpMLineIndex\" must be an integer >= 0"));
         candidate.sdp_mline_index = static_cast<unsigned>(json_node_get_int(index));
     }
+    // json-glib turns some escapes JSON does not have ("\\622") into bytes
+    // that are not UTF-8.
+    if (!g_utf8_validate(candidate.candidate.c_str(), -1, nullptr) ||
+        !g_utf8_validate(candidate.sdp_mid.c_str(), -1, nullptr))
+        return unexpected(std::string("payload's candidate is not UTF-8"));
     if (candidate.candidate.empty()) return std::optional<IceCandidate>{};
     return std::optional<IceCandidate>(std::move(candidate));
 }

@@ -72,7 +72,7 @@ public:
         JsonNode* node = member(field);
         if (!node || JSON_NODE_HOLDS_NULL(node)) return std::nullopt;
         if (!is_string(node)) wrong_type(field, "a string");
-        return std::string(json_node_get_string(node));
+        return utf8(field, json_node_get_string(node));
     }
 
     // An SDP or candidate: a JSON object (kept as compact JSON text) or a string.
@@ -80,10 +80,10 @@ public:
         JsonNode* node = member(field);
         if (!node || JSON_NODE_HOLDS_NULL(node))
             fail(ParseErrorKind::missing_field, prefix() + "missing \"" + field + "\"");
-        if (is_string(node)) return json_node_get_string(node);
+        if (is_string(node)) return utf8(field, json_node_get_string(node));
         if (!JSON_NODE_HOLDS_OBJECT(node)) wrong_type(field, "an object or a string");
         GCharPtr text(json_to_string(node, FALSE));
-        return text.get();
+        return utf8(field, text.get());
     }
 
     bool required_bool(const char* field) const {
@@ -103,12 +103,18 @@ public:
         for (guint i = 0; i < json_array_get_length(array); ++i) {
             JsonNode* item = json_array_get_element(array, i);
             if (!is_string(item)) wrong_type(field, "an array of strings");
-            out.emplace_back(json_node_get_string(item));
+            out.push_back(utf8(field, json_node_get_string(item)));
         }
         return out;
     }
 
 private:
+    // json-glib turns some escapes JSON does not have ("\\622") into bytes
+    // that are not UTF-8; forwarded, they would fail the receiver's WebSocket.
+    std::string utf8(const char* field, const char* text) const {
+        if (!g_utf8_validate(text, -1, nullptr)) wrong_type(field, "valid UTF-8");
+        return text;
+    }
     JsonNode* member(const char* field) const {
         return json_object_get_member(object_, field);
     }
