@@ -14,9 +14,16 @@ MEDIAPEER_PACKAGES=(
   chromium nodejs
 )
 
+# The fuzz targets (scripts/fuzz) and the sanitizer run (scripts/test --sanitize).
+MEDIAPEER_CLANG_PACKAGES=(clang libfuzzer-14-dev libclang-rt-14-dev)
+
 ensure_packages() {
+  ensure_debian_packages "${MEDIAPEER_PACKAGES[@]}"
+}
+
+ensure_debian_packages() {
   local missing=() p
-  for p in "${MEDIAPEER_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -99,7 +99,11 @@ inline bool parse_into(const char* summary, std::vector<GOptionEntry> entries, i
 // false after printing why.
 inline bool parse_flags(const char* program, const char* summary, std::vector<GOptionEntry> entries,
                         int& argc, char**& argv) {
-    static char* config = nullptr;  // read by hand above; the entry is for --help
+    char* config = nullptr;  // read by hand above; the entry is for --help
+    struct FreeAtReturn {
+        char** value;
+        ~FreeAtReturn() { g_free(*value); }
+    } free_config{&config};
     entries.push_back({"config", 0, 0, G_OPTION_ARG_FILENAME, &config,
                        "Read flags from this key file first: group [PROGRAM], keys named like the flags; "
                        "flags given here win",

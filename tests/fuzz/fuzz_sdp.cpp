@@ -1,0 +1,21 @@
+// SDP offer intake and answer planning on any offer text.
+#include "peer/offer.hpp"
+
+#include <gst/gst.h>
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static bool ready = (gst_init(nullptr, nullptr), true);
+    (void)ready;
+    auto sdp = mp::peer::parse_sdp(std::string(reinterpret_cast<const char*>(data), size));
+    if (!sdp) return 0;
+    for (bool prefer_h264 : {false, true}) {
+        auto plan = mp::peer::plan_answer(sdp->get(), mp::peer::MediaWishes{true, true, prefer_h264});
+        if (!plan) continue;
+        for (const auto& line : plan->lines)
+            if (line.encoding != "VP8" && line.encoding != "H264" && line.encoding != "OPUS") __builtin_trap();
+    }
+    return 0;
+}
