@@ -15,7 +15,7 @@ using namespace mp::media;
 namespace {
 
 struct ScratchDir {
-    ScratchDir() : path(g_dir_make_tmp("recording-path-XXXXXX", nullptr)) {}
+    ScratchDir() : path(mp::GCharPtr(g_dir_make_tmp("recording-path-XXXXXX", nullptr)).get()) {}
     ~ScratchDir() {
         if (GDir* d = g_dir_open(path.c_str(), 0, nullptr)) {
             while (const char* name = g_dir_read_name(d)) g_remove((path + "/" + name).c_str());
