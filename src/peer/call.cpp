@@ -630,32 +630,63 @@ void Call::end(const std::string& reason, bool tell_peer) {
     g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
     if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
     dump_pipeline_graph();
-    count_packets_lost();
     auto self = shared_from_this();  // the observer drops its reference when told
     auto stop = [self, reason] {
         if (self->pipeline_) self->teardown();
         self->observer_.on_call_ended(self->peer_, reason);
     };
-    if (pipeline_)
-        behaviour_->finish(stop);
-    else
-        stop();
+    after_final_stats([self, stop] {
+        if (self->pipeline_)
+            self->behaviour_->finish(stop);
+        else
+            stop();
+    });
 }
 
+namespace {
+
+constexpr guint kFinalStatsWaitMs = 1000;
+
+struct FinalStats {
+    std::weak_ptr<Call> call;
+    GMainContext* context;
+};
+
+}  // namespace
+
 // The call's receiver stats, read once as it ends, into the process's count.
-void Call::count_packets_lost() {
-    if (!webrtc_ || !connected_) return;
+// webrtcbin answers on its own thread; a pipeline stopped while that task
+// runs has it read rtpbin's freed sessions (a crash seen under ASan), so the
+// rest of ending waits for the answer (or kFinalStatsWaitMs).
+void Call::after_final_stats(std::function<void()> then) {
+    if (!webrtc_ || !connected_) return then();
+    after_final_stats_ = std::move(then);
     GstPromise* promise = gst_promise_new_with_change_func(
-        [](GstPromise* p, gpointer) {
+        [](GstPromise* p, gpointer data) {
+            auto* stats = static_cast<FinalStats*>(data);
             const GstStructure* reply = gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED ? gst_promise_get_reply(p) : nullptr;
             StatsWalk walk;
             if (reply) gst_structure_foreach(reply, add_stats, &walk);
             if (walk.stats.packets_lost > 0)
                 media::media_metrics().packets_lost += static_cast<std::uint64_t>(walk.stats.packets_lost);
+            post_to_main(stats->context, stats->call, [](Call& call) { call.final_stats_arrived(); });
         },
-        nullptr, nullptr);
+        new FinalStats{weak_from_this(), handle_->context}, [](gpointer data) { delete static_cast<FinalStats*>(data); });
     g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
     gst_promise_unref(promise);
+    final_stats_deadline_ = attach_source(g_timeout_source_new(kFinalStatsWaitMs),
+                                          G_SOURCE_FUNC(+[](Call* call) {
+                                              g_message("%s no final stats in time", call->log_id_.c_str());
+                                              call->final_stats_arrived();
+                                              return G_SOURCE_REMOVE;
+                                          }),
+                                          this);
+}
+
+void Call::final_stats_arrived() {
+    final_stats_deadline_.reset();
+    auto then = std::exchange(after_final_stats_, nullptr);
+    if (then) then();
 }
 
 // With GST_DEBUG_DUMP_DOT_DIR set, the call's whole pipeline as it ran is

@@ -99,7 +99,8 @@ private:
     void on_state(const char* what, int state);
     void teardown();
     void dump_pipeline_graph();
-    void count_packets_lost();
+    void after_final_stats(std::function<void()> then);
+    void final_stats_arrived();
     void watch_media();
     static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
     void on_chat(const std::string& text);
@@ -130,6 +131,8 @@ private:
     bool connected_ = false;  // ICE and DTLS
     CallOutcome outcome_ = CallOutcome::Ended;
     bool ended_ = false;
+    std::function<void()> after_final_stats_;  // the rest of ending, once they are in
+    GSourcePtr final_stats_deadline_;
 };
 
 }  // namespace mp::peer

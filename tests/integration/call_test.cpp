@@ -132,6 +132,14 @@ public:
     void on_call_ended(const std::string&, const std::string& reason) override { ended = reason; }
     void on_ice_connected(const std::string&) override { ice_connected = true; }
 
+    // A call ends asynchronously (its final stats, a recording's last bytes)
+    // and then tells its observer: this side must outlive that.
+    void end_and_wait() {
+        if (!call) return;
+        call->end("test over", false);
+        mp::test::pump_until([this] { return !ended.empty(); });
+    }
+
     std::shared_ptr<Call> call;
     std::string ended;
     bool ice_connected = false;
@@ -163,6 +171,10 @@ protected:
                  bot_("server", bot_signaller_) {
         caller_signaller_.link(bot_signaller_);
         bot_signaller_.link(caller_signaller_);
+    }
+    ~CallEcho() override {
+        caller_.end_and_wait();
+        bot_.end_and_wait();
     }
 
     void call_with(bool h264) {
@@ -227,8 +239,10 @@ TEST_F(CallEcho, CandidatesThatArriveBeforeTheOfferAreUsed) {
     EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000))
         << "ended: " << caller.ended;
     EXPECT_GE(caller_signaller.candidates_sent, 1);
-    caller.call->end("done", true);
-    bot.end_all("done", [] {});
+    caller.end_and_wait();
+    bool bot_done = false;
+    bot.end_all("done", [&] { bot_done = true; });
+    EXPECT_TRUE(mp::test::pump_until([&] { return bot_done; }));
 }
 
 namespace {
