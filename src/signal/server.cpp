@@ -22,6 +22,7 @@ namespace {
 constexpr gint64 kShutdownGraceUs = 3 * G_USEC_PER_SEC;
 constexpr gint64 kUsersPushPeriodUs = G_USEC_PER_SEC;
 constexpr gint kListenBacklog = 4096;
+constexpr guint kKeepaliveTickMs = 100;
 
 Result<std::pair<std::string, guint16>, std::string> parse_listen(const std::string& spec) {
     auto colon = spec.rfind(':');
@@ -122,6 +123,8 @@ struct SignalServer::Impl final : WebSocketEvents {
     gint64 last_users_push_us = 0;
     GSourcePtr users_push;
     GSourcePtr keepalive;
+    std::uint64_t keepalive_slices = 1;  // ticks per ping interval
+    std::uint64_t keepalive_ticks = 0;
     GSourcePtr shutdown_deadline;
     std::function<void()> shutdown_done;
 
@@ -250,14 +253,18 @@ void SignalServer::Impl::schedule_users_push() {
         this);
 }
 
+// Each tick pings one slice of the connections, so that every one is pinged
+// once per interval and no tick writes to all of them at once (5,000 pings in
+// one go held relayed frames back by up to 180 ms).
 void SignalServer::Impl::keep_alive() {
+    Slice slice{keepalive_ticks++ % keepalive_slices, keepalive_slices};
     gint64 timeout_us = static_cast<gint64>(options.ping_timeout_s) * G_USEC_PER_SEC;
-    for (WebSocketId id : hub.silent_since(g_get_monotonic_time() - timeout_us)) {
+    for (WebSocketId id : hub.silent_since(g_get_monotonic_time() - timeout_us, slice)) {
         g_message("connection %" G_GUINT64_FORMAT " did not answer pings for %us: closing it",
                   id, options.ping_timeout_s);
         drop(id, ws::kCloseGoingAway, "no answer to keepalive pings", "keepalive_timeout");
     }
-    hub.ping_all();
+    hub.ping(slice);
 }
 
 void SignalServer::Impl::finish_shutdown() {
@@ -472,8 +479,9 @@ Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const Ser
     g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
     impl->url = url.get();
     if (o.ping_interval_s > 0) {
+        impl->keepalive_slices = o.ping_interval_s * 1000 / kKeepaliveTickMs;
         impl->keepalive = attach_source(
-            g_timeout_source_new_seconds(o.ping_interval_s),
+            g_timeout_source_new(kKeepaliveTickMs),
             [](gpointer data) -> gboolean {
                 auto* self = static_cast<Impl*>(data);
                 guarded("keepalive", [&] { self->keep_alive(); });

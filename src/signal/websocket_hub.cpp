@@ -214,9 +214,9 @@ void WebSocketHub::close(WebSocketId id, std::uint16_t code, std::string_view re
     if (it != connections_.end() && !it->second->close_sent) send_close(*it->second, code, reason);
 }
 
-void WebSocketHub::ping_all() {
+void WebSocketHub::ping(Slice slice) {
     for (auto& [id, c] : connections_)
-        if (!c->close_sent) queue(*c, Opcode::ping, "");
+        if (!c->close_sent && slice.holds(id)) queue(*c, Opcode::ping, "");
 }
 
 std::vector<WebSocketId> WebSocketHub::open_connections() const {
@@ -226,10 +226,10 @@ std::vector<WebSocketId> WebSocketHub::open_connections() const {
     return open;
 }
 
-std::vector<WebSocketId> WebSocketHub::silent_since(gint64 since_us) const {
+std::vector<WebSocketId> WebSocketHub::silent_since(gint64 since_us, Slice slice) const {
     std::vector<WebSocketId> silent;
     for (const auto& [id, c] : connections_)
-        if (!c->close_sent && c->last_heard_us < since_us) silent.push_back(id);
+        if (!c->close_sent && slice.holds(id) && c->last_heard_us < since_us) silent.push_back(id);
     return silent;
 }
 

@@ -31,6 +31,14 @@ public:
     virtual void on_closed(WebSocketId id) = 0;
 };
 
+// One of `count` equal shares of the connections (by id), so that work done
+// for every connection can be spread over time.
+struct Slice {
+    std::uint64_t index = 0;
+    std::uint64_t count = 1;
+    bool holds(WebSocketId id) const { return id % count == index; }
+};
+
 struct WebSocketLimits {
     std::uint64_t max_message_bytes = 64 * 1024;
     std::size_t max_unsent_bytes = 1024 * 1024;  // a client that stops reading is dropped
@@ -50,9 +58,9 @@ public:
     void send_text(WebSocketId id, std::string_view text);
     // Starts the closing handshake; on_closed follows.
     void close(WebSocketId id, std::uint16_t code, std::string_view reason);
-    void ping_all();
-    // Open connections that sent nothing (not even a pong) since `since_us`.
-    std::vector<WebSocketId> silent_since(gint64 since_us) const;
+    void ping(Slice slice = {});
+    // Open connections (of `slice`) that sent nothing, not even a pong, since `since_us`.
+    std::vector<WebSocketId> silent_since(gint64 since_us, Slice slice = {}) const;
 
     // Connections not yet closing.
     std::vector<WebSocketId> open_connections() const;

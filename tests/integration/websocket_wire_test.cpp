@@ -5,6 +5,8 @@
 #include "support/client_frames.hpp"
 #include "support/raw_ws_client.hpp"
 
+#include <algorithm>
+
 using namespace mp::protocol;
 using mp::test::client_frame;
 using mp::test::client_text;
@@ -92,6 +94,35 @@ TEST_F(WebSocketWire, EveryFailTheConnectionCaseClosesWithItsCodeAndOnlyThatConn
     }
     EXPECT_TRUE(user("after"));
     EXPECT_EQ(server_->stderr_text().find("CRITICAL"), std::string::npos) << server_->stderr_text();
+}
+
+// Keepalive pings are spread over the interval: every connection is pinged
+// once per interval, never all of them in the same tick.
+TEST_F(WebSocketWire, KeepalivePingsAreSpreadOverTheInterval) {
+    start({"--ping-interval", "1", "--ping-timeout", "3"});
+    std::vector<std::unique_ptr<RawWsClient>> clients;
+    for (int i = 0; i < 20; ++i) clients.push_back(raw());
+    // When each client's first ping arrives, polling all of them in turn.
+    std::vector<gint64> first_ping_us(clients.size(), 0);
+    gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (std::count(first_ping_us.begin(), first_ping_us.end(), 0) > 0 && g_get_monotonic_time() < deadline) {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            if (first_ping_us[i]) continue;
+            if (auto frame = clients[i]->read_frame(1)) {
+                ASSERT_EQ(frame->opcode, 0x9);
+                first_ping_us[i] = g_get_monotonic_time();
+                clients[i]->send(client_frame(0xA, frame->payload));
+            }
+        }
+    }
+    ASSERT_EQ(std::count(first_ping_us.begin(), first_ping_us.end(), 0), 0) << "not every client was pinged in 3 s";
+    auto [earliest, latest] = std::minmax_element(first_ping_us.begin(), first_ping_us.end());
+    EXPECT_GT(*latest - *earliest, 300 * 1000) << "every ping came at once";
+    for (auto& client : clients) {  // and again one interval later, as answered
+        auto frame = client->read_frame(3000);
+        ASSERT_TRUE(frame);
+        EXPECT_EQ(frame->opcode, 0x9);
+    }
 }
 
 TEST_F(WebSocketWire, ClientCloseIsEchoedAndTheNameFreed) {
