@@ -113,7 +113,7 @@ public:
 
     void on_ready(const std::string&) override {}
     void on_offer(const std::string& peer, const SessionDescription& offer) override {
-        call = std::make_shared<Call>(peer, signaller_, from_template(echo_template.c_str()), loopback(), *this);
+        call = std::make_shared<Call>(peer, signaller_, from_template(echo_template.c_str()), options, *this);
         call->accept_offer(offer, MediaWishes{});
     }
     void on_answer(const std::string&, const SessionDescription& answer) override {
@@ -144,6 +144,7 @@ public:
     std::string ended;
     bool ice_connected = false;
     std::string echo_template = "echo";  // what an offer is answered with
+    CallOptions options = loopback();     // and with which options
 
 private:
     std::string name_;
@@ -478,4 +479,38 @@ TEST_F(CallEcho, ForwardedPacketsSkipWhatOnlyPassesThemOn) {
     EXPECT_EQ(counts.storage, 0) << "of " << counts.sent << " packets sent";
     EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000));
     caller_.call->end("done", true);
+}
+
+namespace {
+
+GstPadProbeReturn drop_everything(GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }
+
+}  // namespace
+
+// The receive shortcut rewires webrtcbin's receive path on nicesrc's thread.
+// When the other side then goes silent (as after a lost network: no packet,
+// no consent check answered), the call must end cleanly by its media timeout,
+// its teardown joining every streaming thread, the rewired path included.
+TEST_F(CallEcho, AShortcutCallWhosePeerGoesSilentEndsCleanly) {
+    bot_.options.media_timeout_s = 2;
+    call_with(false);
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    int unlinked = 0;
+    mp::for_each_element(GST_BIN(bot_.call->pipeline()), [&](GstElement* element) {
+        GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
+        if (!bin || !g_str_equal(G_OBJECT_TYPE_NAME(bin.get()), "TransportReceiveBin")) return;
+        if (!mp::made_by(element, "queue")) return;
+        if (!gst_pad_is_linked(pad_of(element, "sink").get())) ++unlinked;
+    });
+    ASSERT_GT(unlinked, 0) << "the receive path was not shortcut";
+    // The caller's network goes: nothing it sends leaves any more.
+    mp::for_each_element(GST_BIN(caller_.call->pipeline()), [](GstElement* element) {
+        if (mp::made_by(element, "nicesink"))
+            gst_pad_add_probe(pad_of(element, "sink").get(), GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, drop_everything,
+                              nullptr, nullptr);
+    });
+    ASSERT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }, 10000)) << "the bot's call never ended";
+    EXPECT_EQ(bot_.ended.rfind("no media for 2 s", 0), 0u) << bot_.ended;
+    EXPECT_EQ(bot_.call->pipeline(), nullptr) << "the pipeline was not stopped";
+    EXPECT_TRUE(mp::test::pump_until([&] { return !caller_.ended.empty(); }, 5000));
 }
