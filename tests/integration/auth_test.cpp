@@ -13,6 +13,7 @@
 #include <fstream>
 
 using namespace mp::protocol;
+using mp::test::SignalProcess;
 using mp::test::TempDir;
 using mp::test::TestSession;
 
@@ -21,11 +22,6 @@ namespace {
 const std::string kSecret = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 std::int64_t now_unix() { return g_get_real_time() / G_USEC_PER_SEC; }
-
-std::string trimmed(std::string text) {
-    while (!text.empty() && g_ascii_isspace(text.back())) text.pop_back();
-    return text;
-}
 
 // Any algorithm, any claims: what a client might send us.
 std::string jwt_token(jwt_alg_t alg, const std::string& key, const std::string& claims_json) {
@@ -60,13 +56,7 @@ protected:
         args.insert(args.end(), more.begin(), more.end());
         start(args);
     }
-    std::string mint(const std::string& name, const std::string& ttl = "60") {
-        std::string out;
-        EXPECT_TRUE(mp::test::run_command({mp::test::built_program("mediapeer-signal"), "--auth-secret-file",
-                                           secret_file_, "--mint-token", name, "--token-ttl", ttl},
-                                          &out));
-        return trimmed(out);
-    }
+    std::string mint(const std::string& name) { return SignalProcess::mint_token(secret_file_, name, "60"); }
     // The code of the login's refusal, or "ok".
     std::string login_code(const std::string& name, const std::optional<std::string>& token) {
         auto client = connect();
@@ -111,8 +101,8 @@ TEST_F(AuthServer, TokensMintedByTheDocsExamplesAreAccepted) {
                                       &python));
     ASSERT_TRUE(mp::test::run_command({"node", source + "/docs/examples/mint_token.mjs", secret_file_, "bob"},
                                       &node));
-    EXPECT_EQ(login_code("alice", trimmed(python)), "ok");
-    EXPECT_EQ(login_code("bob", trimmed(node)), "ok");
+    EXPECT_EQ(login_code("alice", mp::test::trimmed(python)), "ok");
+    EXPECT_EQ(login_code("bob", mp::test::trimmed(node)), "ok");
 }
 
 TEST_F(AuthServer, OpenLobbyLetsAnyoneInButNotAsAReservedName) {

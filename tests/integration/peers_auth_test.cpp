@@ -16,17 +16,6 @@ void write_private(const std::string& path, const std::string& text) {
     g_chmod(path.c_str(), 0600);
 }
 
-std::string trimmed(std::string text) {
-    while (!text.empty() && g_ascii_isspace(text.back())) text.pop_back();
-    return text;
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
-
 }  // namespace
 
 class PeersWithAuth : public Peers {
@@ -43,13 +32,7 @@ protected:
     std::vector<std::string> signal_args() const {
         return {"--auth-secret-file", secret_, "--allow-anonymous", "--reserved-name", "server"};
     }
-    std::string mint(const std::string& name) const {
-        std::string out;
-        EXPECT_TRUE(run_command({built_program("mediapeer-signal"), "--auth-secret-file", secret_,
-                                 "--mint-token", name},
-                                &out));
-        return trimmed(out);
-    }
+    std::string mint(const std::string& name) const { return SignalProcess::mint_token(secret_, name); }
 
     TempDir dir_;
     std::string secret_ = dir_.file("secret"), bot_token_ = dir_.file("bot.token");

@@ -129,12 +129,6 @@ TEST_F(Peers, SigtermHangsUpEveryCallAndExitsZero) {
 
 namespace {
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
-
 }  // namespace
 
 // Media does not go through signaling: a call outlives its signaling server's

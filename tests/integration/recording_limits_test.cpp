@@ -40,12 +40,6 @@ std::vector<std::string> recordings_in(const std::string& dir) {
     return found;
 }
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
-
 }  // namespace
 
 class RecordingLimits : public Peers {

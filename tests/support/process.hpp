@@ -65,4 +65,17 @@ std::string built_program(const std::string& name);
 // Runs a command to completion; true when it exits 0.
 bool run_command(const std::vector<std::string>& argv, std::string* output = nullptr);
 
+// How often `what` occurs in `text` (log lines, say).
+inline std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+// `text` without the white space at its end (a command's output line).
+inline std::string trimmed(std::string text) {
+    while (!text.empty() && g_ascii_isspace(text.back())) text.pop_back();
+    return text;
+}
+
 }  // namespace mp::test

@@ -2,6 +2,8 @@
 
 #include "support/ws_client.hpp"
 
+#include <gtest/gtest.h>
+
 namespace mp::test {
 
 std::unique_ptr<SignalProcess> SignalProcess::start(const std::vector<std::string>& args,
@@ -29,6 +31,16 @@ int SignalProcess::run_to_exit(const std::vector<std::string>& args, std::string
     int status = p->wait(10000);
     if (stderr_text) *stderr_text = p->stderr_text();
     return status;
+}
+
+std::string SignalProcess::mint_token(const std::string& secret_file, const std::string& name,
+                                      const std::string& ttl_s) {
+    std::string out;
+    if (!run_command({built_program("mediapeer-signal"), "--auth-secret-file", secret_file, "--mint-token", name,
+                      "--token-ttl", ttl_s},
+                     &out))
+        ADD_FAILURE() << "mediapeer-signal --mint-token " << name << " failed";
+    return trimmed(out);
 }
 
 std::string SignalProcess::ws_url(const std::string& path) const {
