@@ -67,36 +67,51 @@ GstPadProbeReturn rewire(GstPad* into_queue, GstPadProbeInfo*, gpointer data) {
     return GST_PAD_PROBE_REMOVE;
 }
 
+// Both sides of a linked queue.
+bool find_peers(GstElement* queue, Rewiring& found) {
+    GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(queue, "sink"));
+    GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(queue, "src"));
+    found.into_queue = adopt_ref(gst_pad_get_peer(sink.get()));
+    found.after_queue = adopt_ref(gst_pad_get_peer(src.get()));
+    found.queue = GRef<GstElement>::ref(queue);
+    return found.into_queue && found.after_queue;
+}
+
 // A queue inside a TransportReceiveBin between a capsfilter and dtlssrtpdec.
-bool is_receive_queue(GstElement* element, Rewiring& found) {
+bool is_receive_queue(GstElement* element) {
     if (!made_by(element, "queue")) return false;
     GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));
     if (!bin || !g_str_equal(G_OBJECT_TYPE_NAME(bin.get()), "TransportReceiveBin")) return false;
-    GRef<GstPad> sink = adopt_ref(gst_element_get_static_pad(element, "sink"));
-    GRef<GstPad> src = adopt_ref(gst_element_get_static_pad(element, "src"));
-    found.into_queue = adopt_ref(gst_pad_get_peer(sink.get()));
-    found.after_queue = adopt_ref(gst_pad_get_peer(src.get()));
-    if (!found.into_queue || !found.after_queue || !pad_of_element_made_by(found.into_queue.get(), "capsfilter") ||
+    Rewiring found;
+    if (!find_peers(element, found) || !pad_of_element_made_by(found.into_queue.get(), "capsfilter") ||
         !pad_of_element_made_by(found.after_queue.get(), "dtlssrtpdec")) {
         g_debug("a receive queue of an unknown shape: left in place");
         return false;
     }
-    found.queue = GRef<GstElement>::ref(element);
     return true;
 }
 
 }  // namespace
 
+bool bypass_queue_once_drained(GstElement* queue) {
+    auto* r = new Rewiring;
+    if (!find_peers(queue, *r)) {
+        delete r;
+        return false;
+    }
+    gst_pad_add_probe(r->into_queue.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, rewire, r,
+                      [](gpointer data) { delete static_cast<Rewiring*>(data); });
+    return true;
+}
+
 int skip_receive_queues(GstElement* webrtc) {
-    std::vector<Rewiring*> found;
+    std::vector<GRef<GstElement>> found;
     for_each_element(GST_BIN(webrtc), [&found](GstElement* element) {
-        Rewiring r;
-        if (is_receive_queue(element, r)) found.push_back(new Rewiring(std::move(r)));
+        if (is_receive_queue(element)) found.push_back(GRef<GstElement>::ref(element));
     });
-    for (Rewiring* r : found)
-        gst_pad_add_probe(r->into_queue.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, rewire, r,
-                          [](gpointer data) { delete static_cast<Rewiring*>(data); });
-    return static_cast<int>(found.size());
+    int rewired = 0;
+    for (const auto& queue : found) rewired += bypass_queue_once_drained(queue.get()) ? 1 : 0;
+    return rewired;
 }
 
 }  // namespace mp::peer

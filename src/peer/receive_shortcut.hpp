@@ -19,4 +19,12 @@ namespace mp::peer {
 // rewired (each when its next packet arrives).
 int skip_receive_queues(GstElement* webrtc);
 
+// What skip_receive_queues does to each receive queue (and what its test
+// drives on a queue of its own): from the first packet arriving at `queue`
+// that finds it empty and idle, `queue`'s upstream peer is linked straight to
+// its downstream peer. Until then each packet goes through the queue, behind
+// those it holds (order kept); nothing waits on the streaming thread. False
+// when `queue` is not linked on both sides.
+bool bypass_queue_once_drained(GstElement* queue);
+
 }  // namespace mp::peer

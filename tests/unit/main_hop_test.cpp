@@ -53,3 +53,26 @@ TEST(MainHop, WorkForAnObjectGoneMeanwhileDoesNotRun) {
     pump_until([&] { return ++ticks > 20; }, 200);
     EXPECT_FALSE(ran);
 }
+
+// Call::Handle::post used to take its strong reference on the streaming
+// thread: work posted from there kept the call alive past the main thread's
+// last reference, and ran on a call already let go of.
+TEST(MainHop, WorkPostedFromAStreamingThreadHoldsNoReference) {
+    struct Watched {
+        explicit Watched(std::atomic<GThread*>& gone_on) : gone_on(gone_on) {}
+        ~Watched() { gone_on.store(g_thread_self()); }
+        std::atomic<GThread*>& gone_on;
+    };
+    std::atomic<GThread*> gone_on{nullptr};
+    auto target = std::make_shared<Watched>(gone_on);
+    bool ran = false;
+    std::thread streaming([&] {
+        post_to_main(main_context(), std::weak_ptr<Watched>(target), [&](Watched&) { ran = true; });
+    });
+    streaming.join();
+    target.reset();  // the main thread's last reference
+    EXPECT_EQ(gone_on.load(), g_thread_self());
+    int ticks = 0;
+    pump_until([&] { return ++ticks > 20; }, 200);
+    EXPECT_FALSE(ran);
+}
