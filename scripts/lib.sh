@@ -5,7 +5,7 @@
 MEDIAPEER_PACKAGES=(
   g++ meson ninja-build pkg-config python3
   libglib2.0-dev libjson-glib-dev libsoup-3.0-dev glib-networking
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev universal-ctags
   openssl libjwt-dev curl
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

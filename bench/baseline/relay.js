@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The baseline of bench/signal-load: a minimal Node.js relay of the signaling
-// protocol subset the load uses (/work/shared/PROTOCOL.md): login with
+// protocol subset the load uses (docs/protocol.md): login with
 // name-taken refusal; offer/answer/candidate/leave routed by `name` between
 // call partners, the payload forwarded as a string, the sender's name set by
 // the relay; `leave` to the partners on disconnect. WebSocket on any path,

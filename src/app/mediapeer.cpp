@@ -7,6 +7,7 @@
 #include "common/gobj.hpp"
 #include "media/record.hpp"
 #include "peer/call_manager.hpp"
+#include "peer/chat_responder.hpp"
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 namespace {
@@ -24,6 +26,8 @@ struct Bot {
     mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
     std::unique_ptr<mp::peer::WsSignaller> signaller;
     std::unique_ptr<mp::peer::CallManager> calls;
+    std::shared_ptr<mp::peer::CallMetrics> call_metrics = std::make_shared<mp::peer::CallMetrics>();
+    std::unique_ptr<mp::app::StatusHttp> status;
     int exit_code = 0;
 
     // Ends every call (recordings finalized), then quits; a deadline keeps a
@@ -80,89 +84,95 @@ bool usable_record_dir(const std::string& dir) {
     return g_file_test(dir.c_str(), G_FILE_TEST_IS_DIR) && g_access(dir.c_str(), W_OK) == 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    gst_init(&argc, &argv);
-    mp::peer::prepare_dtls_certificate();
-    mp::app::PeerFlags flags;
+// mediapeer's flags beyond those both peers take.
+struct BotFlags {
+    mp::app::PeerFlags peer;
     char* pipeline = nullptr;
     char* record_dir = nullptr;
     char* play = nullptr;
+    char* http = nullptr;
     gboolean loop = FALSE;
     gint max_calls = 0;
     gint record_max_seconds = 0;
     gint record_min_free_mib = 512;
-    char* http = nullptr;
-    auto entries = flags.entries();
-    entries.push_back({"http", 0, 0, G_OPTION_ARG_STRING, &http,
-                       "Serve /healthz and /metrics (Prometheus) on ADDR:PORT (port 0 picks one)", "ADDR:PORT"});
-    entries.push_back({"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
-                       "Calls at once; an offer beyond them is refused with leave, reason \"busy\" (default 0 = no limit)",
-                       "N"});
-    entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
-                       "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
-                       "(default echo; play with --play)", "NAME|FILE"});
-    entries.push_back({"record-dir", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
-                       "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv (-2, -3... when taken)", "DIR"});
-    entries.push_back({"record-max-seconds", 0, 0, G_OPTION_ARG_INT, &record_max_seconds,
-                       "Finalize a recording at N seconds; the call goes on and the caller is told on the data channel "
-                       "(default 0 = no limit)", "N"});
-    entries.push_back({"record-min-free-mib", 0, 0, G_OPTION_ARG_INT, &record_min_free_mib,
-                       "Start no recording, and finalize a running one, when --record-dir's file system has less than "
-                       "N MiB free (default 512; 0 = no check)", "N"});
-    entries.push_back({"play", 0, 0, G_OPTION_ARG_FILENAME, &play,
-                       "Stream this WebM/Matroska/MP4 file to every caller", "FILE"});
-    entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop,
-                       "Start the file again at its end (else the call hangs up)", nullptr});
-    if (!mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv)) return 2;
-    mp::GCharPtr pipeline_owned(pipeline), record_dir_owned(record_dir), play_owned(play), http_owned(http);
-    std::string recordings = record_dir ? record_dir : "";
-    mp::media::RecordLimits limits;
-    if (!record_limits(record_max_seconds, record_min_free_mib, limits)) return 2;
-    std::string mode = pipeline ? pipeline : play ? "play" : "echo";
-    auto media = mp::app::load_media(mode, play ? play : "", loop);
+
+    BotFlags() = default;
+    BotFlags(const BotFlags&) = delete;
+    BotFlags& operator=(const BotFlags&) = delete;
+    ~BotFlags() {
+        g_free(pipeline);
+        g_free(record_dir);
+        g_free(play);
+        g_free(http);
+    }
+
+    bool parse(int& argc, char**& argv) {
+        auto entries = peer.entries();
+        entries.push_back({"http", 0, 0, G_OPTION_ARG_STRING, &http,
+                           "Serve /healthz and /metrics (Prometheus) on ADDR:PORT (port 0 picks one)", "ADDR:PORT"});
+        entries.push_back({"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
+                           "Calls at once; an offer beyond them is refused with leave, reason \"busy\" (default 0 = no limit)",
+                           "N"});
+        entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
+                           "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
+                           "(default echo; play with --play)", "NAME|FILE"});
+        entries.push_back({"record-dir", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
+                           "Also record every caller to DIR/<UTC time>-<caller>.webm|.mkv (-2, -3... when taken)", "DIR"});
+        entries.push_back({"record-max-seconds", 0, 0, G_OPTION_ARG_INT, &record_max_seconds,
+                           "Finalize a recording at N seconds; the call goes on and the caller is told on the data channel "
+                           "(default 0 = no limit)", "N"});
+        entries.push_back({"record-min-free-mib", 0, 0, G_OPTION_ARG_INT, &record_min_free_mib,
+                           "Start no recording, and finalize a running one, when --record-dir's file system has less than "
+                           "N MiB free (default 512; 0 = no check)", "N"});
+        entries.push_back({"play", 0, 0, G_OPTION_ARG_FILENAME, &play,
+                           "Stream this WebM/Matroska/MP4 file to every caller", "FILE"});
+        entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop,
+                           "Start the file again at its end (else the call hangs up)", nullptr});
+        return mp::app::parse_flags("mediapeer", "- the server peer", entries, argc, argv);
+    }
+    std::string recordings() const { return record_dir ? record_dir : ""; }
+};
+
+// What every call is answered with; said on stderr when it cannot be.
+std::optional<mp::media::TemplateSettings> bot_media(const BotFlags& f) {
+    std::string mode = f.pipeline ? f.pipeline : f.play ? "play" : "echo";
+    auto media = mp::app::load_media(mode, f.play ? f.play : "", f.loop);
     if (!media) {
         std::fprintf(stderr, "mediapeer: %s\n", media.error().c_str());
-        return 2;
+        return std::nullopt;
     }
     g_message("media: %s (%s)%s%s", media->pipeline->name.c_str(), media->pipeline->path.c_str(),
-              play ? ", playing " : "", play ? play : "");
-    if (!recordings.empty() && !usable_record_dir(recordings)) {
-        std::fprintf(stderr, "mediapeer: --record-dir %s: not a writable directory\n", recordings.c_str());
-        return 2;
+              f.play ? ", playing " : "", f.play ? f.play : "");
+    if (!f.recordings().empty() && !usable_record_dir(f.recordings())) {
+        std::fprintf(stderr, "mediapeer: --record-dir %s: not a writable directory\n", f.recordings().c_str());
+        return std::nullopt;
     }
-    auto signaller_options = flags.signaller("server");
-    signaller_options.reconnect = true;  // a server peer outlives its signaling server's restarts
-    auto signaller = mp::peer::WsSignaller::create(signaller_options);
+    return std::move(*media);
+}
+
+bool start_signalling(Bot& bot, const BotFlags& f) {
+    auto options = f.peer.signaller("server");
+    options.reconnect = true;  // a server peer outlives its signaling server's restarts
+    auto signaller = mp::peer::WsSignaller::create(options);
     if (!signaller) {
         std::fprintf(stderr, "mediapeer: %s\n", signaller.error().c_str());
-        return 2;
+        return false;
     }
-    Bot bot;
     bot.signaller = std::move(*signaller);
+    return true;
+}
+
+void start_calls(Bot& bot, const BotFlags& f, const mp::media::TemplateSettings& media,
+                 const mp::media::RecordLimits& limits) {
     mp::peer::MediaWishes wishes;
-    wishes.send = media->pipeline->sends();
-    wishes.receive = media->pipeline->receives() || !recordings.empty();
-    auto options = flags.call(bot.signaller->options());
-    options.answer_chat = true;
-    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(*media, recordings, limits),
+    wishes.send = media.pipeline->sends();
+    wishes.receive = media.pipeline->receives() || !f.recordings().empty();
+    auto options = f.peer.call(bot.signaller->options());
+    options.metrics = bot.call_metrics;
+    bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(media, f.recordings(), limits),
                                                         wishes, options);
-    bot.calls->max_calls = static_cast<unsigned>(std::max(max_calls, 0));
-    std::unique_ptr<mp::app::StatusHttp> status;
-    if (http) {
-        auto started = mp::app::StatusHttp::start(http, [&bot] {
-            return mp::peer::PeerSnapshot{bot.calls->active_calls(), bot.calls->counters(), bot.calls->logged_in(),
-                                          bot.calls->signaling_reconnects()};
-        });
-        if (!started) {
-            std::fprintf(stderr, "mediapeer: %s\n", started.error().c_str());
-            return 2;
-        }
-        status = std::move(*started);
-        std::printf("mediapeer status on %s\n", status->url().c_str());
-        std::fflush(stdout);
-    }
+    bot.calls->max_calls = static_cast<unsigned>(std::max(f.max_calls, 0));
+    bot.calls->on_chat = mp::peer::answer_chat;
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
         std::printf("mediapeer logged in as %s at %s\n", name.c_str(), url.c_str());
@@ -172,6 +182,38 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mediapeer: %s\n", why.c_str());
         bot.stop("signaling failed", 1);
     };
+}
+
+bool start_status(Bot& bot, const char* listen) {
+    auto started = mp::app::StatusHttp::start(listen, [&bot] {
+        return mp::peer::PeerSnapshot{bot.calls->active_calls(), bot.calls->counters(), bot.calls->logged_in(),
+                                      bot.calls->signaling_reconnects()};
+    }, bot.call_metrics);
+    if (!started) {
+        std::fprintf(stderr, "mediapeer: %s\n", started.error().c_str());
+        return false;
+    }
+    bot.status = std::move(*started);
+    std::printf("mediapeer status on %s\n", bot.status->url().c_str());
+    std::fflush(stdout);
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    gst_init(&argc, &argv);
+    mp::peer::prepare_dtls_certificate();
+    BotFlags f;
+    if (!f.parse(argc, argv)) return 2;
+    mp::media::RecordLimits limits;
+    if (!record_limits(f.record_max_seconds, f.record_min_free_mib, limits)) return 2;
+    auto media = bot_media(f);
+    if (!media) return 2;
+    Bot bot;
+    if (!start_signalling(bot, f)) return 2;
+    start_calls(bot, f, *media, limits);
+    if (f.http && !start_status(bot, f.http)) return 2;
     auto on_signal = +[](gpointer data) -> gboolean {
         static_cast<Bot*>(data)->stop("mediapeer stopping", 0);
         return G_SOURCE_REMOVE;

@@ -107,7 +107,7 @@ public:
     // A call that carried media and ended as calls do (we or they hung up,
     // the file we sent was over) is a success; anything else is not.
     void on_call_ended(const std::string&, const std::string& reason) override {
-        bool media = counts_->video_received.frames > 0 || counts_->audio_received.frames > 0;
+        bool media = counts_->video_received.buffers > 0 || counts_->audio_received.buffers > 0;
         bool normal = call_->outcome() == mp::peer::CallOutcome::Ended;
         finish(reason, normal && media ? 0 : 1);
     }
@@ -115,7 +115,7 @@ public:
 private:
     void watch() {
         gint64 now = g_get_monotonic_time();
-        if (!first_frame_us_ && counts_->video_received.frames > 0) first_frame_us_ = now;
+        if (!first_frame_us_ && counts_->video_received.buffers > 0) first_frame_us_ = now;
         // Chat once media flows both ways: a /stats then has something to say.
         if (chat_open_ && first_frame_us_ && !chat_sent_) {
             chat_sent_ = true;
@@ -150,14 +150,14 @@ private:
                     ms_since_offer(answer_us_), ms_since_offer(ice_us_), ms_since_offer(first_frame_us_));
         const auto& c = *counts_;
         std::printf("sent: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
-                    static_cast<unsigned long long>(c.video_sent.frames.load()),
+                    static_cast<unsigned long long>(c.video_sent.buffers.load()),
                     static_cast<unsigned long long>(c.video_sent.bytes.load()),
-                    static_cast<unsigned long long>(c.audio_sent.frames.load()),
+                    static_cast<unsigned long long>(c.audio_sent.buffers.load()),
                     static_cast<unsigned long long>(c.audio_sent.bytes.load()));
         std::printf("received: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
-                    static_cast<unsigned long long>(c.video_received.frames.load()),
+                    static_cast<unsigned long long>(c.video_received.buffers.load()),
                     static_cast<unsigned long long>(c.video_received.bytes.load()),
-                    static_cast<unsigned long long>(c.audio_received.frames.load()),
+                    static_cast<unsigned long long>(c.audio_received.buffers.load()),
                     static_cast<unsigned long long>(c.audio_received.bytes.load()));
         std::fflush(stdout);
     }

@@ -47,6 +47,57 @@ struct Flags {
             g_free(s);
         for (char** v : {stun, turn, reserved_names, allowed_origins}) g_strfreev(v);
     }
+
+    std::vector<GOptionEntry> entries() {
+        return {
+            {"listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+             "Address to listen on (default 127.0.0.1:8090; port 0 picks one)", "ADDR:PORT"},
+            {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root,
+             "Directory of the page served on / (default: the source tree's web/)", "DIR"},
+            {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate: serve https/wss",
+             "FILE"},
+            {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key of --tls-cert", "FILE"},
+            {"stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun, "STUN server for clients (repeatable)",
+             "stun:HOST:PORT"},
+            {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn, "TURN server for clients (repeatable)",
+             "turn:HOST:PORT"},
+            {"turn-user", 0, 0, G_OPTION_ARG_STRING, &turn_user,
+             "TURN user name (with --turn-secret: the user id in REST user names)", "NAME"},
+            {"turn-password", 0, 0, G_OPTION_ARG_STRING, &turn_password, "TURN password", "PASSWORD"},
+            {"turn-secret", 0, 0, G_OPTION_ARG_STRING, &turn_secret,
+             "coturn static-auth-secret: time-limited credentials per request", "SECRET"},
+            {"turn-ttl", 0, 0, G_OPTION_ARG_INT64, &turn_ttl,
+             "Lifetime of --turn-secret credentials (default 86400)", "SECONDS"},
+            {"max-frame-bytes", 0, 0, G_OPTION_ARG_INT64, &max_frame_bytes,
+             "Largest frame accepted; bigger closes the connection with 1009 (default 65536)", "BYTES"},
+            {"max-frames-per-second", 0, 0, G_OPTION_ARG_DOUBLE, &max_fps,
+             "Sustained frames per connection; over it: error, then close 1008 (default 50, 0 = none)",
+             "N"},
+            {"frame-burst", 0, 0, G_OPTION_ARG_DOUBLE, &frame_burst,
+             "Frames a connection may send at once (default 200)", "N"},
+            {"max-connections", 0, 0, G_OPTION_ARG_INT64, &max_connections,
+             "WebSockets open at once; more are refused with 503 (default 10000)", "N"},
+            {"ping-interval", 0, 0, G_OPTION_ARG_INT, &ping_interval,
+             "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
+            {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &ping_timeout,
+             "Close a connection silent this long (default 30)", "SECONDS"},
+            {"auth-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &auth_secret_file,
+             "HS256 key (>= 32 bytes, owner-only file): logins and /config.json need a token signed with it",
+             "FILE"},
+            {"allow-anonymous", 0, 0, G_OPTION_ARG_NONE, &allow_anonymous,
+             "With --auth-secret-file: a login without a token may take any free name but the reserved ones",
+             nullptr},
+            {"reserved-name", 0, 0, G_OPTION_ARG_STRING_ARRAY, &reserved_names,
+             "With --allow-anonymous: a name only a valid token may take (repeatable)", "NAME"},
+            {"allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allowed_origins,
+             "A page origin whose WebSockets are let in besides this server's own (repeatable; given or "
+             "with auth, other origins get 403)", "https://HOST[:PORT]"},
+            {"mint-token", 0, 0, G_OPTION_ARG_STRING, &mint_token,
+             "Print a token for NAME signed with --auth-secret-file, and exit", "NAME"},
+            {"token-ttl", 0, 0, G_OPTION_ARG_INT64, &token_ttl,
+             "Lifetime of --mint-token's token (default 3600)", "SECONDS"},
+        };
+    }
 };
 
 std::vector<std::string> strings(char** values) {
@@ -130,54 +181,7 @@ gboolean on_stop_signal(gpointer data) {
 
 int main(int argc, char** argv) {
     Flags f;
-    std::vector<GOptionEntry> entries = {
-        {"listen", 0, 0, G_OPTION_ARG_STRING, &f.listen,
-         "Address to listen on (default 127.0.0.1:8090; port 0 picks one)", "ADDR:PORT"},
-        {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &f.web_root,
-         "Directory of the page served on / (default: the source tree's web/)", "DIR"},
-        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_cert, "PEM certificate: serve https/wss",
-         "FILE"},
-        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_key, "PEM private key of --tls-cert", "FILE"},
-        {"stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.stun, "STUN server for clients (repeatable)",
-         "stun:HOST:PORT"},
-        {"turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.turn, "TURN server for clients (repeatable)",
-         "turn:HOST:PORT"},
-        {"turn-user", 0, 0, G_OPTION_ARG_STRING, &f.turn_user,
-         "TURN user name (with --turn-secret: the user id in REST user names)", "NAME"},
-        {"turn-password", 0, 0, G_OPTION_ARG_STRING, &f.turn_password, "TURN password", "PASSWORD"},
-        {"turn-secret", 0, 0, G_OPTION_ARG_STRING, &f.turn_secret,
-         "coturn static-auth-secret: time-limited credentials per request", "SECRET"},
-        {"turn-ttl", 0, 0, G_OPTION_ARG_INT64, &f.turn_ttl,
-         "Lifetime of --turn-secret credentials (default 86400)", "SECONDS"},
-        {"max-frame-bytes", 0, 0, G_OPTION_ARG_INT64, &f.max_frame_bytes,
-         "Largest frame accepted; bigger closes the connection with 1009 (default 65536)", "BYTES"},
-        {"max-frames-per-second", 0, 0, G_OPTION_ARG_DOUBLE, &f.max_fps,
-         "Sustained frames per connection; over it: error, then close 1008 (default 50, 0 = none)",
-         "N"},
-        {"frame-burst", 0, 0, G_OPTION_ARG_DOUBLE, &f.frame_burst,
-         "Frames a connection may send at once (default 200)", "N"},
-        {"max-connections", 0, 0, G_OPTION_ARG_INT64, &f.max_connections,
-         "WebSockets open at once; more are refused with 503 (default 10000)", "N"},
-        {"ping-interval", 0, 0, G_OPTION_ARG_INT, &f.ping_interval,
-         "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
-        {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &f.ping_timeout,
-         "Close a connection silent this long (default 30)", "SECONDS"},
-        {"auth-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &f.auth_secret_file,
-         "HS256 key (>= 32 bytes, owner-only file): logins and /config.json need a token signed with it",
-         "FILE"},
-        {"allow-anonymous", 0, 0, G_OPTION_ARG_NONE, &f.allow_anonymous,
-         "With --auth-secret-file: a login without a token may take any free name but the reserved ones",
-         nullptr},
-        {"reserved-name", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.reserved_names,
-         "With --allow-anonymous: a name only a valid token may take (repeatable)", "NAME"},
-        {"allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &f.allowed_origins,
-         "A page origin whose WebSockets are let in besides this server's own (repeatable; given or "
-         "with auth, other origins get 403)", "https://HOST[:PORT]"},
-        {"mint-token", 0, 0, G_OPTION_ARG_STRING, &f.mint_token,
-         "Print a token for NAME signed with --auth-secret-file, and exit", "NAME"},
-        {"token-ttl", 0, 0, G_OPTION_ARG_INT64, &f.token_ttl,
-         "Lifetime of --mint-token's token (default 3600)", "SECONDS"},
-    };
+    auto entries = f.entries();
     if (!mp::app::parse_flags("mediapeer-signal", "- mediapeer signaling server", entries, argc, argv)) return 2;
     auto options = to_options(f);
     if (f.auth_secret_file) {

@@ -19,8 +19,9 @@ public:
     using Snapshot = std::function<peer::PeerSnapshot()>;
 
     // `listen`: ADDR:PORT (port 0 picks one).
-    static Result<std::unique_ptr<StatusHttp>, std::string> start(const std::string& listen, Snapshot snapshot) {
-        auto http = std::unique_ptr<StatusHttp>(new StatusHttp(std::move(snapshot)));
+    static Result<std::unique_ptr<StatusHttp>, std::string> start(const std::string& listen, Snapshot snapshot,
+                                                                  std::shared_ptr<const peer::CallMetrics> calls) {
+        auto http = std::unique_ptr<StatusHttp>(new StatusHttp(std::move(snapshot), std::move(calls)));
         http->server_ = adopt_ref(static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mediapeer ", nullptr)));
         soup_server_add_handler(http->server_.get(), "/", on_request, http.get(), nullptr);
         GErrorSlot error;
@@ -46,7 +47,8 @@ public:
     const std::string& url() const { return url_; }
 
 private:
-    explicit StatusHttp(Snapshot snapshot) : snapshot_(std::move(snapshot)) {}
+    StatusHttp(Snapshot snapshot, std::shared_ptr<const peer::CallMetrics> calls)
+        : snapshot_(std::move(snapshot)), calls_(std::move(calls)) {}
 
     static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
         auto* self = static_cast<StatusHttp*>(data);
@@ -56,7 +58,7 @@ private:
             reply(msg, up ? 200 : 503, "text/plain", up ? "ok\n" : "not logged in to signaling\n");
         } else if (p == "/metrics") {
             reply(msg, 200, "text/plain; version=0.0.4",
-                  peer::render_peer_metrics(self->snapshot_(), media::media_metrics()));
+                  peer::render_peer_metrics(self->snapshot_(), *self->calls_, media::media_metrics()));
         } else {
             reply(msg, 404, "text/plain", "not found: /healthz and /metrics are here\n");
         }
@@ -68,6 +70,7 @@ private:
     }
 
     Snapshot snapshot_;
+    std::shared_ptr<const peer::CallMetrics> calls_;
     GRef<SoupServer> server_;
     std::string url_;
 };

@@ -12,7 +12,9 @@
 
 namespace mp::media {
 
-// One audio or video m-line of the negotiated session, as the call agreed it.
+// One audio or video m-line of the negotiated session, as the call agreed it:
+// read-only for the behaviours (they tell each other what they need through
+// MediaBehaviour, below).
 struct MediaLine {
     unsigned index = 0;       // m-line index = webrtcbin sink_<index>/transceiver
     std::string kind;         // "video" or "audio"
@@ -22,12 +24,15 @@ struct MediaLine {
     unsigned ssrc = 0;        // the SSRC we send with (announced in our SDP)
     bool we_send = false;     // our direction includes send
     bool we_receive = false;  // our direction includes receive
-    bool recorded = false;    // a recording takes what arrives too (set by it for the behaviour it wraps)
 };
 
 class MediaBehaviour {
 public:
     virtual ~MediaBehaviour() = default;
+    // Main thread, before setup, from a behaviour that wraps this one (a
+    // recording): it takes what arrives on these m-lines too, out of
+    // webrtcbin's src pads, so this behaviour must let it come out there.
+    virtual void share_incoming(const std::vector<unsigned>& mline_indices) { (void)mline_indices; }
     // Main thread, before negotiation: add elements to `pipeline` and link
     // them to `webrtc`'s sink_<index> for every line with we_send.
     virtual void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) = 0;

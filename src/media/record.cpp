@@ -64,15 +64,17 @@ public:
         g_main_context_unref(context_);  // the main context outlives every call
         inner_->end_call = end_call;
         inner_->tell_caller = tell_caller;
-        std::vector<MediaLine> recorded = lines;
         bool recording = choose_file(lines);
         if (recording) {
             build_file(pipeline, lines);
-            for (auto& line : recorded) line.recorded = line.we_receive;
+            std::vector<unsigned> recorded;
+            for (const auto& line : lines)
+                if (line.we_receive) recorded.push_back(line.index);
+            inner_->share_incoming(recorded);
             std::lock_guard lock(mutex_);
             state_ = State::Recording;
         }
-        inner_->setup(pipeline, webrtc, recorded);
+        inner_->setup(pipeline, webrtc, lines);
         if (recording) g_message("recording to %s", path_.c_str());
     }
 

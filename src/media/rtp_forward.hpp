@@ -4,7 +4,7 @@
 // ours (send and receive share one RTP session under bundle, which refuses a
 // stream with the sender's own SSRC). Nothing is depayloaded, reordered or
 // buffered: per packet that is one header write and one push, on the thread
-// that received it (see ../shared/ECHO-FAST-PATH.md for what it saves; the
+// that received it (BENCHMARKS.md, vs-janus, "What was tried": what it saves; the
 // elements of webrtcbin skipped on either side only pass packets on).
 //
 // What it keeps from the full path: key-frame requests from the caller reach

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "mediapeer-media"
@@ -107,6 +108,9 @@ class Templated final : public MediaBehaviour {
 public:
     explicit Templated(TemplateSettings settings) : settings_(std::move(settings)) {}
     std::string name() const override { return settings_.pipeline->name; }
+    void share_incoming(const std::vector<unsigned>& mline_indices) override {
+        shared_incoming_.insert(mline_indices.begin(), mline_indices.end());
+    }
 
     void setup(GstBin* pipeline, GstElement* webrtc, const std::vector<MediaLine>& lines) override {
         pipeline_ = GRef<GstBin>::ref(pipeline);
@@ -119,7 +123,7 @@ public:
             GRef<GstPad> webrtc_sink = pad_of(webrtc, ("sink_" + std::to_string(line.index)).c_str());
             media.forwarded = line.we_send && line.we_receive && t.forwards();
             if (media.forwarded)
-                forwarded.push_back({line, line.recorded, sent_counter(line), received_counter(line)});
+                forwarded.push_back({line, shared_incoming_.count(line.index) > 0, sent_counter(line), received_counter(line)});
             else if (line.we_send && line.we_receive && !t.loop.empty())
                 media.loop = build_loop(t.loop, line, webrtc_sink.get());
             else if (line.we_send && !t.send.empty() && can_send(t.send, line))
@@ -329,6 +333,7 @@ private:
     std::mutex mutex_;  // lines_ is read on streaming threads
     std::map<unsigned, LineMedia> lines_;  // by m-line index
     std::unique_ptr<RtpForward> forward_;   // lines with loop = {forward}
+    std::set<unsigned> shared_incoming_;    // m-lines a behaviour around us takes too
 };
 
 }  // namespace

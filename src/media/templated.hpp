@@ -13,14 +13,16 @@
 
 namespace mp::media {
 
-// Encoded frames (video) or packets (audio) and their bytes: sent as they
-// enter the payloader, received as they leave the depayloader.
+// What passed one way on a line, and its bytes. Where a template's fragment
+// carries the line, a buffer is an encoded frame (video) or packet (audio),
+// counted as it enters the payloader (sent) or leaves the depayloader
+// (received); on a forwarded line (loop = {forward}) it is an RTP packet.
 struct FlowCount {
-    std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> buffers{0};
     std::atomic<std::uint64_t> bytes{0};
 
     void add(GstBuffer* buffer) {
-        ++frames;
+        ++buffers;
         bytes += gst_buffer_get_size(buffer);
     }
 };

@@ -7,7 +7,10 @@
 #include "common/gobj.hpp"
 #include "common/gst_ptr.hpp"
 #include "media/media.hpp"
+#include "peer/call_options.hpp"
+#include "peer/call_stats.hpp"
 #include "peer/offer.hpp"
+#include "peer/silence_watch.hpp"
 #include "peer/signaller.hpp"
 
 #include <atomic>
@@ -17,16 +20,6 @@
 #include <vector>
 
 namespace mp::peer {
-
-struct CallOptions {
-    std::vector<std::string> ice_addresses;  // libnice uses only these (tests: 127.0.0.1)
-    std::string stun_server;                 // stun://host:port
-    std::vector<std::string> turn_servers;   // turn(s)://user:password@host:port
-    bool relay_only = false;                 // ICE through TURN relays only
-    unsigned jitterbuffer_latency_ms = 50;   // low: an echo adds it to the caller's delay
-    unsigned media_timeout_s = 10;           // end a call silent this long (0: never)
-    bool answer_chat = false;                // reply to data-channel messages (the server peer)
-};
 
 // What the call tells whoever owns it, on the main context.
 class CallObserver {
@@ -73,6 +66,9 @@ public:
     // The candidate types ("host", "srflx", "relay", ...) of the ICE pair in
     // use, from webrtcbin's stats; empty when unknown. `then` runs on the main context.
     void read_selected_pair(std::function<void(const std::string& local, const std::string& remote)> then);
+    // What the call received so far, its codecs and how long it has run;
+    // `then` runs on the main context (not once the call has ended).
+    void read_stats(std::function<void(const CallStats&)> then);
     // Ends the call as failed, telling the peer.
     void fail(const std::string& reason);
     CallOutcome outcome() const { return outcome_; }
@@ -85,28 +81,33 @@ public:
     struct Handle;  // what GStreamer callbacks hold: a weak reference to the call
 
 private:
+    // Building: the pipeline around webrtcbin, then the media for the lines.
     bool build_pipeline();
+    void connect_negotiation_signals();
+    void connect_state_signals();
+    void watch_elements_as_added();
+    void give_behaviour_its_callbacks();
+    void watch_bus();
+    void start_media();
     void request_sink_pads();
-    void set_remote(GstWebRTCSDPType type, const std::string& sdp,
-                    std::function<void()> then);
     void configure_transceivers();
+    // Negotiating.
+    void set_remote(GstWebRTCSDPType type, SdpMessagePtr sdp, std::function<void()> then);
     void create_description(const char* kind);
     void set_local_and_send(GstWebRTCSessionDescription* description);
     void flush_pending_candidates();
     void on_local_candidate(unsigned mline, const std::string& candidate);
     void on_incoming_pad(GstPad* pad);
-    void watch_arrivals(GstElement* element);
     void on_state(const char* what, int state);
-    void teardown();
-    void dump_pipeline_graph();
+    void on_connected();
+    const media::MediaLine* line_for_mline(unsigned mline) const;
+    // Chat.
+    static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
+    // Ending.
     void after_final_stats(std::function<void()> then);
     void final_stats_arrived();
-    void watch_media();
-    static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
-    void on_chat(const std::string& text);
-    void reply_with_stats();
-    void check_media();
-    const media::MediaLine* line_for_mline(unsigned mline) const;
+    void teardown();
+    void dump_pipeline_graph();
 
     std::string peer_;
     unsigned number_;  // this process's count of calls, for logs and files
@@ -119,11 +120,10 @@ private:
     GstElement* webrtc_ = nullptr;     // owned by pipeline_
     std::unique_ptr<Handle> handle_;   // freed once the pipeline is gone
     GSourcePtr bus_watch_;
-    GSourcePtr media_watch_;
+    SilenceWatch silence_;
     GRef<GstWebRTCDataChannel> channel_;
-    gint64 media_since_us_ = 0;             // when the pipeline started
-    std::atomic<gint64> last_arrival_us_{0};  // set on streaming threads
-    Lines lines_;
+    gint64 started_us_ = 0;  // when the pipeline started
+    Lines lines_;            // as negotiated, with our SSRCs; read-only once set
     std::vector<std::string> mids_;  // per m-line, from the offer
     std::vector<IceCandidate> pending_candidates_;
     bool remote_set_ = false;

@@ -5,7 +5,7 @@
 #endif
 
 #undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "mediapeer-call"
+#define G_LOG_DOMAIN "mediapeer-peer"
 
 namespace mp::peer {
 
@@ -124,6 +124,11 @@ void CallManager::on_call_ended(const std::string& peer, const std::string&) {
     calls_.erase(peer);
     give_back_freed_memory();
     if (calls_.empty() && all_ended_) std::exchange(all_ended_, nullptr)();
+}
+
+void CallManager::on_chat_message(const std::string& peer, const std::string& text) {
+    if (!on_chat) return;
+    if (auto call = find(peer)) on_chat(*call, text);
 }
 
 void CallManager::end_all(const std::string& reason, std::function<void()> all_ended) {

@@ -42,6 +42,8 @@ public:
     // Offers beyond this many calls at once are refused with `leave`
     // (reason "busy"); 0: no limit.
     unsigned max_calls = 0;
+    // What answers a call's chat messages, if anything does (answer_chat).
+    std::function<void(Call& call, const std::string& text)> on_chat;
 
     void on_ready(const std::string& name) override;
     void on_offer(const std::string& peer, const SessionDescription& offer) override;
@@ -53,6 +55,7 @@ public:
     void on_failed(const std::string& why) override;
     void on_disconnected(const std::string& why) override;
     void on_call_ended(const std::string& peer, const std::string& reason) override;
+    void on_chat_message(const std::string& peer, const std::string& text) override;
 
 private:
     std::shared_ptr<Call> find(const std::string& peer) const;

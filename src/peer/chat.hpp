@@ -1,20 +1,12 @@
 // What the server peer says on a call's data channel. Pure.
 #pragma once
 
-#include <cstdint>
+#include "peer/call_stats.hpp"
+
 #include <optional>
 #include <string>
 
 namespace mp::peer {
-
-struct CallStats {
-    std::string codecs;  // "VP8, OPUS"
-    std::uint64_t packets_received = 0;
-    std::int64_t packets_lost = 0;
-    std::uint64_t bytes_received = 0;
-    double seconds = 0;                 // since the call started
-    std::optional<double> rtt_ms;       // from the caller's receiver reports
-};
 
 inline constexpr const char* kStatsCommand = "/stats";
 

@@ -30,7 +30,7 @@ private:
     std::string text_;
 };
 
-void add_setup_histogram(Exposition& out, const media::MediaMetrics& m) {
+void add_setup_histogram(Exposition& out, const CallMetrics& m) {
     const char* name = "mediapeer_call_setup_seconds";
     out.metric(name, "histogram", "Time from the offer to the call being connected (ICE and DTLS).");
     for (std::size_t i = 0; i < m.kSetupBuckets.size(); ++i) {
@@ -45,7 +45,7 @@ void add_setup_histogram(Exposition& out, const media::MediaMetrics& m) {
 
 }  // namespace
 
-std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetrics& m) {
+std::string render_peer_metrics(const PeerSnapshot& peer, const CallMetrics& c, const media::MediaMetrics& m) {
     Exposition out;
     out.gauge("mediapeer_up", "1 while logged in to the signaling server, else 0.", peer.logged_in ? 1 : 0);
     out.gauge("mediapeer_active_calls", "Calls going on now.", static_cast<double>(peer.active_calls));
@@ -57,13 +57,13 @@ std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetr
     out.sample("mediapeer_calls_total{outcome=\"failed\"}", static_cast<double>(peer.calls.failed));
     out.sample("mediapeer_calls_total{outcome=\"media_timeout\"}", static_cast<double>(peer.calls.media_timeout));
     out.counter("mediapeer_rtp_packets_received_total", "RTP packets received from callers (decrypted).",
-                m.rtp_packets_in.load());
-    out.counter("mediapeer_rtp_bytes_received_total", "Bytes of those RTP packets.", m.rtp_bytes_in.load());
+                c.rtp_packets_in.load());
+    out.counter("mediapeer_rtp_bytes_received_total", "Bytes of those RTP packets.", c.rtp_bytes_in.load());
     out.counter("mediapeer_rtp_packets_sent_total", "RTP packets sent to callers (before encryption).",
-                m.rtp_packets_out.load());
-    out.counter("mediapeer_rtp_bytes_sent_total", "Bytes of those RTP packets.", m.rtp_bytes_out.load());
+                c.rtp_packets_out.load());
+    out.counter("mediapeer_rtp_bytes_sent_total", "Bytes of those RTP packets.", c.rtp_bytes_out.load());
     out.counter("mediapeer_packets_lost_total", "Packets from callers lost, as each call's receiver stats said at its end.",
-                m.packets_lost.load());
+                c.packets_lost.load());
     out.counter("mediapeer_key_frame_requests_total", "Key-frame requests (PLI/FIR) from callers.",
                 m.key_frame_requests.load());
     out.counter("mediapeer_recordings_total", "Recordings finalized.", m.recordings.load());
@@ -79,7 +79,7 @@ std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetr
                static_cast<double>(m.recordings_stopped_max_seconds.load()));
     out.sample("mediapeer_recordings_stopped_total{reason=\"low_disk\"}",
                static_cast<double>(m.recordings_stopped_low_disk.load()));
-    add_setup_histogram(out, m);
+    add_setup_histogram(out, c);
     out.counter("mediapeer_signaling_reconnects_total", "Times the server peer logged in again after losing signaling.",
                 peer.signaling_reconnects);
     return out.take();

@@ -1,9 +1,10 @@
 // The server peer's /metrics, in Prometheus text format: its calls (call
-// manager) and their media (media metrics).
+// manager, call metrics) and their media (media metrics).
 #pragma once
 
 #include "media/media_metrics.hpp"
 #include "peer/call_manager.hpp"
+#include "peer/call_metrics.hpp"
 
 #include <string>
 
@@ -16,6 +17,6 @@ struct PeerSnapshot {
     std::uint64_t signaling_reconnects = 0;
 };
 
-std::string render_peer_metrics(const PeerSnapshot& peer, const media::MediaMetrics& media);
+std::string render_peer_metrics(const PeerSnapshot& peer, const CallMetrics& calls, const media::MediaMetrics& media);
 
 }  // namespace mp::peer

@@ -6,7 +6,7 @@
 #include <vector>
 
 #undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "mediapeer-call"
+#define G_LOG_DOMAIN "mediapeer-peer"
 
 namespace mp::peer {
 

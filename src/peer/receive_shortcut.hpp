@@ -2,7 +2,7 @@
 // (its TransportReceiveBin). The queue holds packets while ICE connects; after
 // that it only hands every packet from the thread that read it to a second
 // thread, which costs a thread switch per packet (the largest single cost of
-// an echo: ../shared/ECHO-FAST-PATH.md). Once the call is connected, the
+// an echo: BENCHMARKS.md, vs-janus). Once the call is connected, the
 // capsfilter is linked straight to dtlssrtpdec and the reading thread carries
 // each packet through.
 //

@@ -225,7 +225,7 @@ bool is_json_object_text(std::string_view text) {
     return root && JSON_NODE_HOLDS_OBJECT(root);
 }
 
-// Clients send payloads as objects (PROTOCOL.md); text that is not an object
+// Clients send payloads as objects (docs/protocol.md); text that is not an object
 // is sent as the string it is.
 void client_payload(JsonObjectWriter& w, const char* key, const std::string& payload) {
     if (is_json_object_text(payload))

@@ -36,7 +36,7 @@ Effects Router::on_text(ConnectionId id, std::string_view text, std::int64_t now
                   std::to_string(static_cast<long>(limits_.frames_per_second)) + " per second");
         Effects gone = on_close(id);
         fx.sends.insert(fx.sends.end(), gone.sends.begin(), gone.sends.end());
-        fx.closes.push_back({id, kClosePolicyViolation, "rate limit exceeded"});
+        fx.closes.push_back({id, kClosePolicyViolation, "rate limit exceeded", code::kRateLimited});
         return fx;
     }
     auto frame = parse_client_frame(text);

@@ -29,7 +29,8 @@ inline constexpr std::uint16_t kClosePolicyViolation = 1008;
 struct Closing {
     ConnectionId connection;
     std::uint16_t code;
-    std::string reason;
+    std::string reason;  // for the close frame
+    std::string label;   // why, as /metrics counts closes ("rate_limited")
     bool operator==(const Closing&) const = default;
 };
 

@@ -213,12 +213,9 @@ void SignalServer::Impl::on_closed(WebSocketId id) {
 void SignalServer::Impl::apply(const Effects& fx) {
     for (const Outgoing& out : fx.sends) hub.send_text(out.to, protocol::serialize(out.frame));
     for (const Closing& c : fx.closes) {
-        if (c.code == kClosePolicyViolation) {
-            ++counters.limit_hits["frames_per_second"];
-            g_message("connection %" G_GUINT64_FORMAT " went over the frame rate limit: "
-                      "closing it (1008)", c.connection);
-        }
-        close(c.connection, c.code, c.reason.c_str(), "rate_limited");
+        if (c.label == protocol::code::kRateLimited) ++counters.limit_hits["frames_per_second"];
+        g_message("connection %" G_GUINT64_FORMAT ": %s: closing it (%u)", c.connection, c.reason.c_str(), c.code);
+        close(c.connection, c.code, c.reason.c_str(), c.label.c_str());
     }
     schedule_users_push();
 }

@@ -194,10 +194,10 @@ protected:
 
 TEST_F(CallEcho, Vp8AndOpusComeBack) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
-        << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.buffers << ", ended: " << caller_.ended
         << " / " << bot_.ended;
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.frames >= 25; }, 5000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.buffers >= 25; }, 5000));
     EXPECT_TRUE(caller_.ice_connected);
     caller_.call->end("done", true);
     EXPECT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }));
@@ -206,8 +206,8 @@ TEST_F(CallEcho, Vp8AndOpusComeBack) {
 
 TEST_F(CallEcho, H264ComesBack) {
     call_with(true);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
-        << "video frames back: " << received_->video_received.frames << ", ended: " << caller_.ended
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.buffers << ", ended: " << caller_.ended
         << " / " << bot_.ended;
     EXPECT_EQ(codecs_in(bot_.call->pipeline()), "") << "the echo must not decode or encode";
     caller_.call->end("done", true);
@@ -215,7 +215,7 @@ TEST_F(CallEcho, H264ComesBack) {
 
 TEST_F(CallEcho, EchoPipelineHasNoDecoderOrEncoder) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     EXPECT_EQ(codecs_in(bot_.call->pipeline()), "");
     // The check itself works: the caller's pipeline encodes.
     EXPECT_NE(codecs_in(caller_.call->pipeline()).find("vp8enc"), std::string::npos);
@@ -237,7 +237,7 @@ TEST_F(CallEcho, CandidatesThatArriveBeforeTheOfferAreUsed) {
     caller.call = std::make_shared<Call>("server", caller_signaller,
                                          make_test_source(received_), loopback(), caller);
     caller.call->make_offer(caller_lines(false), false);
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000))
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000))
         << "ended: " << caller.ended;
     EXPECT_GE(caller_signaller.candidates_sent, 1);
     caller.end_and_wait();
@@ -283,7 +283,7 @@ class KeyFrameRequest : public CallEcho, public testing::WithParamInterface<cons
 TEST_P(KeyFrameRequest, ReachesTheCallersEncoder) {
     bot_.echo_template = GetParam();
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     GstElement* encoder = element_made_by(caller_.call->pipeline(), "vp8enc");
     GstElement* depay = element_made_by(caller_.call->pipeline(), "rtpvp8depay");
     ASSERT_TRUE(encoder && depay);
@@ -312,9 +312,9 @@ INSTANTIATE_TEST_SUITE_P(ShippedEchoes, KeyFrameRequest, testing::Values("echo",
 TEST_F(CallEcho, RepayloadingEchoSendsFramesBack) {
     bot_.echo_template = "echo-repay";
     call_with(false);
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 30; }, 15000))
-        << "video frames back: " << received_->video_received.frames;
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.frames >= 25; }, 5000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 30; }, 15000))
+        << "video frames back: " << received_->video_received.buffers;
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->audio_received.buffers >= 25; }, 5000));
     EXPECT_EQ(codecs_in(bot_.call->pipeline()), "") << "the echo must not decode or encode";
     caller_.call->end("done", true);
 }
@@ -325,7 +325,7 @@ TEST_F(CallEcho, RepayloadingEchoSendsFramesBack) {
 // retransmission: nothing else would.
 TEST_F(CallEcho, APacketLostOnTheWayInIsAskedForAgainAndEchoed) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     GstElement* pay = element_made_by(caller_.call->pipeline(), "rtpvp8pay");
     GstElement* rtpbin = element_made_by(caller_.call->pipeline(), "rtpbin");
     ASSERT_TRUE(pay && rtpbin);
@@ -388,7 +388,7 @@ TEST_F(CallEcho, APacketLostOnTheWayInIsAskedForAgainAndEchoed) {
 // fails this (the saving is gone; the call still works).
 TEST_F(CallEcho, ReceiveQueueIsOutOfThePathOnceConnected) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     for (GstElement* pipeline : {bot_.call->pipeline(), caller_.call->pipeline()}) {
         int receive_queues = 0, linked = 0;
         mp::for_each_element(GST_BIN(pipeline), [&](GstElement* element) {
@@ -402,7 +402,7 @@ TEST_F(CallEcho, ReceiveQueueIsOutOfThePathOnceConnected) {
         EXPECT_EQ(receive_queues, 1) << "one bundled transport, one receive bin";
         EXPECT_EQ(linked, 0) << "the receive queue still carries packets";
     }
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000))
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 40; }, 5000))
         << "frames stopped after the receive path changed";
     caller_.call->end("done", true);
 }
@@ -413,7 +413,7 @@ TEST_F(CallEcho, ReceiveQueueIsOutOfThePathOnceConnected) {
 // none goes on down the send path (one per switch cost ~8% of the echo's CPU).
 TEST_F(CallEcho, EchoedLinesSwitchingSendNoSegmentDownTheSendPath) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     GstElement* funnel = element_made_by(bot_.call->pipeline(), "rtpfunnel");
     ASSERT_TRUE(funnel);
     struct Seen {
@@ -452,7 +452,7 @@ TEST_F(CallEcho, EchoedLinesSwitchingSendNoSegmentDownTheSendPath) {
 // to rtpfunnel past the second.
 TEST_F(CallEcho, ForwardedPacketsSkipWhatOnlyPassesThemOn) {
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     struct Counts {
         std::atomic<int> sent{0}, clocksyncs{0}, storage{0};
     } counts;
@@ -477,7 +477,7 @@ TEST_F(CallEcho, ForwardedPacketsSkipWhatOnlyPassesThemOn) {
     for (auto& [pad, id] : probes) gst_pad_remove_probe(pad.get(), id);
     EXPECT_EQ(counts.clocksyncs, 0) << "of " << counts.sent << " packets sent";
     EXPECT_EQ(counts.storage, 0) << "of " << counts.sent << " packets sent";
-    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 40; }, 5000));
+    EXPECT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 40; }, 5000));
     caller_.call->end("done", true);
 }
 
@@ -494,7 +494,7 @@ GstPadProbeReturn drop_everything(GstPad*, GstPadProbeInfo*, gpointer) { return 
 TEST_F(CallEcho, AShortcutCallWhosePeerGoesSilentEndsCleanly) {
     bot_.options.media_timeout_s = 2;
     call_with(false);
-    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.frames >= 10; }, 15000));
+    ASSERT_TRUE(mp::test::pump_until([&] { return received_->video_received.buffers >= 10; }, 15000));
     int unlinked = 0;
     mp::for_each_element(GST_BIN(bot_.call->pipeline()), [&](GstElement* element) {
         GRef<GstObject> bin = adopt_ref(gst_object_get_parent(GST_OBJECT(element)));

@@ -252,7 +252,7 @@ TEST(RouterRateLimit, FloodGetsAnErrorThenACloseAndFreesTheName) {
         EXPECT_TRUE(router.on_text(A, R"({"type":"users"})", 0).closes.empty()) << i;
     Effects fx = router.on_text(A, R"({"type":"users"})", 0);  // the 6th frame at once
     ASSERT_EQ(fx.closes.size(), 1u);
-    EXPECT_EQ(fx.closes[0], (Closing{A, 1008, "rate limit exceeded"}));
+    EXPECT_EQ(fx.closes[0], (Closing{A, 1008, "rate limit exceeded", "rate_limited"}));
     EXPECT_EQ(fx.sends, (std::vector<Outgoing>{
                             {A, Error{"rate_limited", "too many frames: the limit is 10 per second"}},
                             {B, Leave{"alice", std::nullopt}}}));
