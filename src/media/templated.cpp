@@ -181,22 +181,29 @@ private:
         return false;
     }
 
-    // Main thread, before the pipeline runs.
-    GstElement* add_fragment(const std::string& fragment, const MediaLine& line) {
+    // Any thread: the fragment for `line` as a bin with the open ends asked
+    // for; null (with a warning naming `part`) when it cannot be built.
+    GRef<GstElement> build_fragment(const std::string& fragment, const MediaLine& line, bool input, bool output,
+                                    const char* part) const {
         auto text = expand(fragment, line, settings_.file.get());
         std::string error = text ? "" : text.error();
-        GRef<GstElement> bin = text ? parse_bin(*text, true, true, error) : nullptr;
-        if (!bin) {
-            g_warning("%s: [%s] cannot be built: %s", settings_.pipeline->path.c_str(), line.kind.c_str(),
+        GRef<GstElement> bin = text ? parse_bin(*text, input, output, error) : nullptr;
+        if (!bin)
+            g_warning("%s: [%s] %s cannot be built: %s", settings_.pipeline->path.c_str(), line.kind.c_str(), part,
                       error.c_str());
-            return nullptr;
-        }
+        return bin;
+    }
+
+    // Main thread, before the pipeline runs.
+    GstElement* add_fragment(const std::string& fragment, const MediaLine& line, const char* part) {
+        GRef<GstElement> bin = build_fragment(fragment, line, true, true, part);
+        if (!bin) return nullptr;
         gst_bin_add(pipeline_.get(), bin.get());
         return bin.get();
     }
 
     GstElement* build_loop(const std::string& fragment, const MediaLine& line, GstPad* webrtc_sink) {
-        GstElement* bin = add_fragment(fragment, line);
+        GstElement* bin = add_fragment(fragment, line, "loop");
         if (!bin) return nullptr;
         link_to_pad(bin, webrtc_sink);
         GRef<GstElement> pay = child(bin, "pay"), depay = child(bin, "depay");
@@ -215,7 +222,7 @@ private:
     // sequence numbers and timestamps go on when a file starts again. The
     // clocksync paces a file to real time.
     GstElement* build_tail(const MediaLine& line, GstPad* webrtc_sink) {
-        GstElement* tail = add_fragment("clocksync ! " + payloader_description(line), line);
+        GstElement* tail = add_fragment("clocksync ! " + payloader_description(line), line, "payloader");
         if (!tail) return nullptr;
         link_to_pad(tail, webrtc_sink);
         count_at(tail, "pay", "sink", sent_counter(line));
@@ -226,14 +233,8 @@ private:
     // Streaming thread.
     GstElement* build_receive(GstBin* pipeline, const MediaLine& line) {
         const LineTemplate& t = settings_.pipeline->of_kind(line.kind);
-        auto text = expand(t.receive.empty() ? kDefaultReceive : t.receive, line, settings_.file.get());
-        std::string error = text ? "" : text.error();
-        GRef<GstElement> bin = text ? parse_bin(*text, true, false, error) : nullptr;
-        if (!bin) {
-            g_warning("%s: [%s] receive cannot be built: %s", settings_.pipeline->path.c_str(),
-                      line.kind.c_str(), error.c_str());
-            return nullptr;
-        }
+        GRef<GstElement> bin = build_fragment(t.receive.empty() ? kDefaultReceive : t.receive, line, true, false, "receive");
+        if (!bin) return nullptr;
         count_at(bin.get(), "depay", "src", received_counter(line));
         add_running(pipeline, bin.get());
         return bin.get();
@@ -257,14 +258,8 @@ private:
             tail = lines_[index].tail;
         }
         const LineTemplate& t = settings_.pipeline->of_kind(line.kind);
-        auto text = expand(send_source(t.send), line, settings_.file.get());
-        std::string error = text ? "" : text.error();
-        GRef<GstElement> bin = text ? parse_bin(*text, false, true, error) : nullptr;
-        if (!bin) {
-            g_warning("%s: [%s] send cannot be built: %s", settings_.pipeline->path.c_str(), line.kind.c_str(),
-                      error.c_str());
-            return;
-        }
+        GRef<GstElement> bin = build_fragment(send_source(t.send), line, false, true, "send");
+        if (!bin) return;
         GRef<GstPad> out = pad_of(bin.get(), "src"), into = pad_of(tail, "sink");
         gst_bin_add(pipeline_.get(), bin.get());
         gst_pad_link(out.get(), into.get());
