@@ -32,13 +32,15 @@ void add_recording_families(PrometheusText& out, const media::MediaMetrics& m) {
                as_sample(m.recording_bytes));
     out.family("mediapeer_recordings_refused_total", MetricType::counter,
                "Recordings not started, by why: low_disk (less free than --record-min-free-mib).");
-    out.sample("mediapeer_recordings_refused_total", {{"reason", "low_disk"}}, as_sample(m.recordings_refused_low_disk));
+    out.sample("mediapeer_recordings_refused_total", {{"reason", "low_disk"}},
+               as_sample(m.recordings_refused_low_disk));
     out.family("mediapeer_recordings_stopped_total", MetricType::counter,
                "Recordings finalized before their call ended, by why: max_seconds (--record-max-seconds), "
                "low_disk (less free than --record-min-free-mib).");
     out.sample("mediapeer_recordings_stopped_total", {{"reason", "max_seconds"}},
                as_sample(m.recordings_stopped_max_seconds));
-    out.sample("mediapeer_recordings_stopped_total", {{"reason", "low_disk"}}, as_sample(m.recordings_stopped_low_disk));
+    out.sample("mediapeer_recordings_stopped_total", {{"reason", "low_disk"}},
+               as_sample(m.recordings_stopped_low_disk));
 }
 
 }  // namespace

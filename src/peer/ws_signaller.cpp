@@ -3,6 +3,7 @@
 #include "peer/signaller_support.hpp"
 
 #include "common/gobj.hpp"
+#include "common/guarded.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/frames.hpp"
 #include "protocol/json_writer.hpp"
@@ -25,10 +26,6 @@ namespace {
 // after the server has escaped it into a string.
 constexpr guint64 kMaxIncomingBytes = 1024 * 1024;
 
-template <typename Fn>
-void guarded(const char* where, Fn&& fn) {
-    support::guarded("signaling", where, std::forward<Fn>(fn));
-}
 using support::absent;
 using support::holds;
 using support::quoted;
@@ -252,7 +249,7 @@ void WsSignaller::Impl::connect() {
         [](gpointer data) -> gboolean {
             auto self = static_cast<Impl*>(data)->shared_from_this();
             self->deadline_.reset();
-            guarded("timeout", [&] { self->timed_out(); });
+            guarded(G_LOG_DOMAIN, "signaling timeout", [&] { self->timed_out(); });
             return G_SOURCE_REMOVE;
         },
         this);
@@ -283,7 +280,7 @@ void WsSignaller::Impl::on_connected(GObject* source, GAsyncResult* result, gpoi
     auto self = weak->lock();
     // Stopped or timed out meanwhile: a connection that made it is dropped.
     if (!self || self->state_ != State::connecting) return;
-    guarded("connect", [&] {
+    guarded(G_LOG_DOMAIN, "signaling connect", [&] {
         if (ws)
             self->connected(std::move(ws));
         else
@@ -306,7 +303,7 @@ void WsSignaller::Impl::connected(GRef<SoupWebsocketConnection> ws) {
             g_timeout_source_new_seconds(options.keepalive_interval_s),
             [](gpointer data) -> gboolean {
                 auto self = static_cast<Impl*>(data)->shared_from_this();
-                guarded("keepalive", [&] { self->check_keepalive(); });
+                guarded(G_LOG_DOMAIN, "signaling keepalive", [&] { self->check_keepalive(); });
                 return self->keepalive_ ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
             },
             this);
@@ -342,7 +339,7 @@ void WsSignaller::Impl::check_keepalive() {
 void WsSignaller::Impl::on_message(SoupWebsocketConnection*, gint type, GBytes* message,
                                    gpointer data) {
     auto self = static_cast<Impl*>(data)->shared_from_this();
-    guarded("message", [&] {
+    guarded(G_LOG_DOMAIN, "signaling message", [&] {
         self->last_heard_us_ = g_get_monotonic_time();
         if (type != SOUP_WEBSOCKET_DATA_TEXT) {
             g_warning("ignoring a binary frame from signaling server %s", self->options.url.c_str());
@@ -356,7 +353,7 @@ void WsSignaller::Impl::on_message(SoupWebsocketConnection*, gint type, GBytes* 
 
 void WsSignaller::Impl::on_closed(SoupWebsocketConnection* ws, gpointer data) {
     auto self = static_cast<Impl*>(data)->shared_from_this();
-    guarded("close", [&] {
+    guarded(G_LOG_DOMAIN, "signaling close", [&] {
         self->closed(soup_websocket_connection_get_close_code(ws),
                      soup_websocket_connection_get_close_data(ws));
     });
@@ -364,7 +361,7 @@ void WsSignaller::Impl::on_closed(SoupWebsocketConnection* ws, gpointer data) {
 
 void WsSignaller::Impl::on_error(SoupWebsocketConnection*, GError* error, gpointer data) {
     // "closed" follows; the error only explains it.
-    guarded("error", [&] { static_cast<Impl*>(data)->last_error_ = error->message; });
+    guarded(G_LOG_DOMAIN, "signaling error", [&] { static_cast<Impl*>(data)->last_error_ = error->message; });
     g_debug("signaling connection error: %s", error->message);
 }
 
@@ -492,7 +489,7 @@ void WsSignaller::Impl::retry_later(const std::string& why) {
                            [](gpointer data) -> gboolean {
                                auto self = static_cast<Impl*>(data)->shared_from_this();
                                self->retry_.reset();
-                               guarded("reconnect", [&] { self->connect(); });
+                               guarded(G_LOG_DOMAIN, "signaling reconnect", [&] { self->connect(); });
                                return G_SOURCE_REMOVE;
                            },
                            this);
