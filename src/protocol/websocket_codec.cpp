@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include <cstring>
+
 namespace mp::protocol::ws {
 
 namespace {
@@ -16,8 +18,19 @@ Failure protocol_error(std::string reason) {
     return Failure{kCloseProtocolError, "protocol_error", std::move(reason)};
 }
 
+// GLib's validator goes a byte at a time, and most text is ASCII: that is
+// skipped eight bytes at a time, up to the first word holding a byte that is
+// not ASCII or is NUL (which GLib refuses too).
 bool valid_utf8(std::string_view text) {
-    return g_utf8_validate_len(text.data(), text.size(), nullptr);
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighBits = 0x8080808080808080ull;
+    std::size_t ascii = 0;
+    for (; ascii + 8 <= text.size(); ascii += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, text.data() + ascii, sizeof word);
+        bool has_zero_byte = (word - kOnes) & ~word & kHighBits;
+        if ((word & kHighBits) || has_zero_byte) break;
+    }
+    return g_utf8_validate_len(text.data() + ascii, text.size() - ascii, nullptr);
 }
 
 // Codes a client may send in a close frame (RFC 6455 7.4, and IANA's 1012-1014).
@@ -103,18 +116,22 @@ bool Decoder::decode_frame(std::vector<Message>& out, std::optional<Failure>& fa
         out.push_back({opcode, std::move(payload)});
         return true;
     }
-    failure = take_data_frame(opcode, fin, payload, out);
+    failure = take_data_frame(opcode, fin, std::move(payload), out);
     return !failure;
 }
 
-std::optional<Failure> Decoder::take_data_frame(Opcode opcode, bool fin, std::string_view payload,
+std::optional<Failure> Decoder::take_data_frame(Opcode opcode, bool fin, std::string payload,
                                                 std::vector<Message>& out) {
     if (opcode == Opcode::continuation && !message_opcode_)
         return protocol_error("continuation without a message");
     if (opcode != Opcode::continuation && message_opcode_)
         return protocol_error("new message inside a fragmented one");
     if (opcode != Opcode::continuation) message_opcode_ = opcode;
-    message_.append(payload);
+    // The usual message is one frame: taken as it is, not copied.
+    if (message_.empty())
+        message_ = std::move(payload);
+    else
+        message_.append(payload);
     if (!fin) return std::nullopt;
     Opcode kind = *message_opcode_;
     message_opcode_.reset();

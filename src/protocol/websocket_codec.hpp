@@ -67,7 +67,7 @@ public:
 private:
     // One frame from the front of buffer_[offset_..]: false when more bytes are needed.
     bool decode_frame(std::vector<Message>& out, std::optional<Failure>& failure);
-    std::optional<Failure> take_data_frame(Opcode opcode, bool fin, std::string_view payload,
+    std::optional<Failure> take_data_frame(Opcode opcode, bool fin, std::string payload,
                                            std::vector<Message>& out);
 
     std::uint64_t max_message_bytes_;

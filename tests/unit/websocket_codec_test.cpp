@@ -222,3 +222,17 @@ TEST(WebSocketDecoder, FramesFromAServerAreUnmaskedAndAMaskedOneFails) {
     EXPECT_EQ(refused.failure->code, kCloseProtocolError);
     EXPECT_EQ(refused.failure->reason, "server frame masked");
 }
+
+TEST(WebSocketDecoder, LongTextIsCheckedToItsLastByte) {
+    // Past the first eight bytes too, and wherever a bad byte or a NUL (refused as by GLib) sits.
+    for (std::size_t at = 0; at < 40; ++at) {
+        for (char bad : {'\xff', '\x80', '\0'}) {
+            std::string text(40, 'a');
+            text[at] = bad;
+            EXPECT_EQ(failure_code(client_text(text)), kCloseInvalidPayload) << "byte " << at << " = " << int(bad);
+        }
+        std::string text(40, 'a');
+        text.replace(at, 1, "\xc3\xa9");  // é: fine anywhere
+        EXPECT_EQ(failure_code(client_text(text)), std::nullopt) << "é at " << at;
+    }
+}
