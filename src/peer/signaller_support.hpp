@@ -17,7 +17,8 @@ namespace mp::peer::support {
 // until it moves to mp::guarded as ws_signaller.cpp has.
 template <typename Fn>
 void guarded(const char* what, const char* where, Fn&& fn) {
-    run_guarded(std::forward<Fn>(fn), [&](const char* message) { g_critical("%s %s: %s", what, where, message); });
+    run_guarded(std::forward<Fn>(fn),
+                [&](const char* message) { g_critical("%s %s: %s", what, where, message); });
 }
 
 // Text from the network, quoted and escaped for a log line.

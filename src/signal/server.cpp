@@ -160,7 +160,8 @@ namespace {
 
 void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
              gpointer data) {
-    guarded(G_LOG_DOMAIN, "http", [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
+    guarded(G_LOG_DOMAIN, "http",
+            [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
 }
 
 void on_wrote_101(SoupServerMessage* msg, gpointer data) {
