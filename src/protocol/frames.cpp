@@ -209,19 +209,10 @@ Result<ServerFrame, ParseError> parse_server_frame(std::string_view text) {
 
 namespace {
 
-bool is_json_object_text(std::string_view text) {
-    auto parser = adopt_ref(json_parser_new_immutable());
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    nullptr))
-        return false;
-    JsonNode* root = json_parser_get_root(parser.get());
-    return root && JSON_NODE_HOLDS_OBJECT(root);
-}
-
 // Clients send payloads as objects (PROTOCOL.md); text that is not an object
 // is sent as the string it is.
 void client_payload(JsonObjectWriter& w, const char* key, const std::string& payload) {
-    if (is_json_object_text(payload))
+    if (parse_json_object(payload, "payload"))
         w.raw(key, payload);
     else
         w.string(key, payload);
