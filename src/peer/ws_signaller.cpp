@@ -3,8 +3,10 @@
 #include "peer/signaller_support.hpp"
 
 #include "common/gobj.hpp"
+#include "common/guarded.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/frames.hpp"
+#include "protocol/json_object.hpp"
 #include "protocol/json_writer.hpp"
 
 #include <json-glib/json-glib.h>
@@ -25,34 +27,9 @@ namespace {
 // after the server has escaped it into a string.
 constexpr guint64 kMaxIncomingBytes = 1024 * 1024;
 
-template <typename Fn>
-void guarded(const char* where, Fn&& fn) {
-    support::guarded("signaling", where, std::forward<Fn>(fn));
-}
 using support::absent;
 using support::holds;
 using support::quoted;
-
-// The payload's root object (owned by `parser`), or why there is none.
-Result<JsonObject*, std::string> payload_object(JsonParser* parser, std::string_view payload) {
-    // json-glib ends strings at an escaped NUL, which would cut an SDP short.
-    if (payload.find("\\u0000") != std::string_view::npos)
-        return unexpected(std::string("payload contains \\u0000"));
-    // json-glib lets some invalid UTF-8 through, then refuses the same text
-    // once we have written it out again: refused here, once.
-    if (!g_utf8_validate_len(payload.data(), payload.size(), nullptr))
-        return unexpected(std::string("payload is not UTF-8"));
-    GError* raw = nullptr;
-    if (!json_parser_load_from_data(parser, payload.data(), static_cast<gssize>(payload.size()),
-                                    &raw)) {
-        GErrorPtr error(raw);
-        return unexpected(std::string("payload is not JSON: ") + error->message);
-    }
-    JsonNode* root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-        return unexpected(std::string("payload is not a JSON object"));
-    return json_node_get_object(root);
-}
 
 // Keeps a closing connection until its close handshake ends: dropping the
 // last reference would cut the TCP connection before the close frame leaves.
@@ -75,16 +52,16 @@ void close_in_background(GRef<SoupWebsocketConnection> ws) {
 
 Result<SessionDescription, std::string> parse_session_description(std::string_view payload,
                                                                   std::string_view expected_type) {
-    auto parser = adopt_ref(json_parser_new_immutable());
-    auto object = payload_object(parser.get(), payload);
-    if (!object) return unexpected(object.error());
-    JsonNode* type = json_object_get_member(*object, "type");
+    auto parsed = protocol::parse_json_object(payload, "payload", protocol::Utf8::required);
+    if (!parsed) return unexpected(parsed.error().message);
+    JsonObject* object = parsed->get();
+    JsonNode* type = json_object_get_member(object, "type");
     if (!holds(type, G_TYPE_STRING)) return unexpected(std::string("payload has no \"type\" string"));
     SessionDescription description{json_node_get_string(type), ""};
     if (description.type != expected_type)
         return unexpected("payload has type " + quoted(description.type) + ", expected " +
                           quoted(expected_type));
-    JsonNode* sdp = json_object_get_member(*object, "sdp");
+    JsonNode* sdp = json_object_get_member(object, "sdp");
     if (!holds(sdp, G_TYPE_STRING)) return unexpected(std::string("payload has no \"sdp\" string"));
     description.sdp = json_node_get_string(sdp);
     if (description.sdp.empty()) return unexpected(std::string("payload has an empty \"sdp\""));
@@ -94,22 +71,22 @@ Result<SessionDescription, std::string> parse_session_description(std::string_vi
 }
 
 Result<std::optional<IceCandidate>, std::string> parse_ice_candidate(std::string_view payload) {
-    auto parser = adopt_ref(json_parser_new_immutable());
-    auto object = payload_object(parser.get(), payload);
-    if (!object) return unexpected(object.error());
-    JsonNode* text = json_object_get_member(*object, "candidate");
+    auto parsed = protocol::parse_json_object(payload, "payload", protocol::Utf8::required);
+    if (!parsed) return unexpected(parsed.error().message);
+    JsonObject* object = parsed->get();
+    JsonNode* text = json_object_get_member(object, "candidate");
     if (!holds(text, G_TYPE_STRING))
         return unexpected(std::string("payload has no \"candidate\" string"));
     IceCandidate candidate;
     candidate.candidate = json_node_get_string(text);
     // Browsers send a null sdpMid or sdpMLineIndex when they know only the other.
-    JsonNode* mid = json_object_get_member(*object, "sdpMid");
+    JsonNode* mid = json_object_get_member(object, "sdpMid");
     if (!absent(mid)) {
         if (!holds(mid, G_TYPE_STRING))
             return unexpected(std::string("payload's \"sdpMid\" must be a string"));
         candidate.sdp_mid = json_node_get_string(mid);
     }
-    JsonNode* index = json_object_get_member(*object, "sdpMLineIndex");
+    JsonNode* index = json_object_get_member(object, "sdpMLineIndex");
     if (!absent(index)) {
         if (!holds(index, G_TYPE_INT64) || json_node_get_int(index) < 0 ||
             json_node_get_int(index) > G_MAXUINT)
@@ -252,7 +229,7 @@ void WsSignaller::Impl::connect() {
         [](gpointer data) -> gboolean {
             auto self = static_cast<Impl*>(data)->shared_from_this();
             self->deadline_.reset();
-            guarded("timeout", [&] { self->timed_out(); });
+            guarded(G_LOG_DOMAIN, "signaling timeout", [&] { self->timed_out(); });
             return G_SOURCE_REMOVE;
         },
         this);
@@ -283,7 +260,7 @@ void WsSignaller::Impl::on_connected(GObject* source, GAsyncResult* result, gpoi
     auto self = weak->lock();
     // Stopped or timed out meanwhile: a connection that made it is dropped.
     if (!self || self->state_ != State::connecting) return;
-    guarded("connect", [&] {
+    guarded(G_LOG_DOMAIN, "signaling connect", [&] {
         if (ws)
             self->connected(std::move(ws));
         else
@@ -306,7 +283,7 @@ void WsSignaller::Impl::connected(GRef<SoupWebsocketConnection> ws) {
             g_timeout_source_new_seconds(options.keepalive_interval_s),
             [](gpointer data) -> gboolean {
                 auto self = static_cast<Impl*>(data)->shared_from_this();
-                guarded("keepalive", [&] { self->check_keepalive(); });
+                guarded(G_LOG_DOMAIN, "signaling keepalive", [&] { self->check_keepalive(); });
                 return self->keepalive_ ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
             },
             this);
@@ -342,7 +319,7 @@ void WsSignaller::Impl::check_keepalive() {
 void WsSignaller::Impl::on_message(SoupWebsocketConnection*, gint type, GBytes* message,
                                    gpointer data) {
     auto self = static_cast<Impl*>(data)->shared_from_this();
-    guarded("message", [&] {
+    guarded(G_LOG_DOMAIN, "signaling message", [&] {
         self->last_heard_us_ = g_get_monotonic_time();
         if (type != SOUP_WEBSOCKET_DATA_TEXT) {
             g_warning("ignoring a binary frame from signaling server %s", self->options.url.c_str());
@@ -356,7 +333,7 @@ void WsSignaller::Impl::on_message(SoupWebsocketConnection*, gint type, GBytes* 
 
 void WsSignaller::Impl::on_closed(SoupWebsocketConnection* ws, gpointer data) {
     auto self = static_cast<Impl*>(data)->shared_from_this();
-    guarded("close", [&] {
+    guarded(G_LOG_DOMAIN, "signaling close", [&] {
         self->closed(soup_websocket_connection_get_close_code(ws),
                      soup_websocket_connection_get_close_data(ws));
     });
@@ -364,7 +341,7 @@ void WsSignaller::Impl::on_closed(SoupWebsocketConnection* ws, gpointer data) {
 
 void WsSignaller::Impl::on_error(SoupWebsocketConnection*, GError* error, gpointer data) {
     // "closed" follows; the error only explains it.
-    guarded("error", [&] { static_cast<Impl*>(data)->last_error_ = error->message; });
+    guarded(G_LOG_DOMAIN, "signaling error", [&] { static_cast<Impl*>(data)->last_error_ = error->message; });
     g_debug("signaling connection error: %s", error->message);
 }
 
@@ -492,7 +469,7 @@ void WsSignaller::Impl::retry_later(const std::string& why) {
                            [](gpointer data) -> gboolean {
                                auto self = static_cast<Impl*>(data)->shared_from_this();
                                self->retry_.reset();
-                               guarded("reconnect", [&] { self->connect(); });
+                               guarded(G_LOG_DOMAIN, "signaling reconnect", [&] { self->connect(); });
                                return G_SOURCE_REMOVE;
                            },
                            this);

@@ -1,6 +1,7 @@
 #include "protocol/frames.hpp"
 
 #include "common/gobj.hpp"
+#include "protocol/json_object.hpp"
 #include "protocol/json_writer.hpp"
 
 #include <json-glib/json-glib.h>
@@ -134,22 +135,14 @@ private:
 // Parses `text` into a root object and hands its `type` and fields to `read`.
 template <typename Frame, typename Read>
 Result<Frame, ParseError> parse_frame(std::string_view text, Read&& read) {
-    // json-glib ends strings at an escaped NUL: "a\u0000b" would read as "a".
-    if (text.find("\\u0000") != std::string_view::npos)
-        return unexpected(ParseError{ParseErrorKind::not_json, "frame contains \\u0000"});
-    auto parser = adopt_ref(json_parser_new_immutable());
-    GError* raw_error = nullptr;
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    &raw_error)) {
-        GErrorPtr error(raw_error);
-        return unexpected(ParseError{ParseErrorKind::not_json,
-                                     std::string("not JSON: ") + error->message});
+    auto parsed = parse_json_object(text, "frame");
+    if (!parsed) {
+        // An escaped NUL and empty text are "not JSON" to clients (docs/protocol.md).
+        const JsonObjectError& e = parsed.error();
+        auto kind = e.kind == JsonObjectErrorKind::not_object ? ParseErrorKind::not_object : ParseErrorKind::not_json;
+        return unexpected(ParseError{kind, e.message});
     }
-    JsonNode* root = json_parser_get_root(parser.get());
-    if (!root) return unexpected(ParseError{ParseErrorKind::not_json, "not JSON: empty frame"});
-    if (!JSON_NODE_HOLDS_OBJECT(root))
-        return unexpected(ParseError{ParseErrorKind::not_object, "frame is not a JSON object"});
-    JsonObject* object = json_node_get_object(root);
+    JsonObject* object = parsed->get();
     JsonNode* type = json_object_get_member(object, "type");
     if (!type || JSON_NODE_HOLDS_NULL(type))
         return unexpected(ParseError{ParseErrorKind::missing_type, "frame has no \"type\""});
@@ -216,19 +209,10 @@ Result<ServerFrame, ParseError> parse_server_frame(std::string_view text) {
 
 namespace {
 
-bool is_json_object_text(std::string_view text) {
-    auto parser = adopt_ref(json_parser_new_immutable());
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    nullptr))
-        return false;
-    JsonNode* root = json_parser_get_root(parser.get());
-    return root && JSON_NODE_HOLDS_OBJECT(root);
-}
-
 // Clients send payloads as objects (docs/protocol.md); text that is not an object
 // is sent as the string it is.
 void client_payload(JsonObjectWriter& w, const char* key, const std::string& payload) {
-    if (is_json_object_text(payload))
+    if (parse_json_object(payload, "payload"))
         w.raw(key, payload);
     else
         w.string(key, payload);

@@ -1,6 +1,7 @@
 #include "signal/server.hpp"
 
 #include "common/gobj.hpp"
+#include "common/guarded.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/json_writer.hpp"
 #include "signal/metrics.hpp"
@@ -157,22 +158,14 @@ struct SignalServer::Impl final : WebSocketEvents {
 
 namespace {
 
-template <typename Fn>
-void guarded(const char* where, Fn&& fn) {
-    try {
-        fn();
-    } catch (const std::exception& e) {
-        g_critical("%s: %s", where, e.what());
-    }
-}
-
 void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
              gpointer data) {
-    guarded("http", [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
+    guarded(G_LOG_DOMAIN, "http",
+            [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
 }
 
 void on_wrote_101(SoupServerMessage* msg, gpointer data) {
-    guarded("upgrade", [&] { static_cast<SignalServer::Impl*>(data)->on_upgraded(msg); });
+    guarded(G_LOG_DOMAIN, "upgrade", [&] { static_cast<SignalServer::Impl*>(data)->on_upgraded(msg); });
 }
 
 }  // namespace
@@ -244,7 +237,7 @@ void SignalServer::Impl::schedule_users_push() {
             auto* self = static_cast<Impl*>(data);
             self->users_push.reset();
             self->last_users_push_us = g_get_monotonic_time();
-            guarded("users push", [&] { self->apply(self->router.flush_users()); });
+            guarded(G_LOG_DOMAIN, "users push", [&] { self->apply(self->router.flush_users()); });
             return G_SOURCE_REMOVE;
         },
         this);
@@ -481,7 +474,7 @@ Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const Ser
             g_timeout_source_new(kKeepaliveTickMs),
             [](gpointer data) -> gboolean {
                 auto* self = static_cast<Impl*>(data);
-                guarded("keepalive", [&] { self->keep_alive(); });
+                guarded(G_LOG_DOMAIN, "keepalive", [&] { self->keep_alive(); });
                 return G_SOURCE_CONTINUE;
             },
             impl.get());

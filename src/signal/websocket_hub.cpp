@@ -1,5 +1,7 @@
 #include "signal/websocket_hub.hpp"
 
+#include "common/guarded.hpp"
+
 #include <glib-unix.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -118,18 +120,10 @@ gboolean WebSocketHub::on_epoll(gint, GIOCondition, gpointer data) {
 template <typename Work>
 void WebSocketHub::dispatch(Work&& work) {
     dispatching_ = true;
-    try {
-        work();
-    } catch (const std::exception& e) {
-        g_critical("WebSocket dispatch: %s", e.what());
-    }
+    guarded(G_LOG_DOMAIN, "WebSocket dispatch", std::forward<Work>(work));
     // Whatever happened above, what the others were sent leaves now: nothing
     // else would wake the hub for it.
-    try {
-        flush_all();
-    } catch (const std::exception& e) {
-        g_critical("WebSocket flush: %s", e.what());
-    }
+    guarded(G_LOG_DOMAIN, "WebSocket flush", [this] { flush_all(); });
     dispatching_ = false;
     finished_.clear();
 }
@@ -142,12 +136,10 @@ void WebSocketHub::on_ready(Connection& c, std::uint32_t events) {
 // One connection's trouble is its own: an exception while reading or handling
 // what it sent fails that connection (1011), and the others go on.
 void WebSocketHub::on_ready_guarded(Connection& c, std::uint32_t events) {
-    try {
-        on_ready(c, events);
-    } catch (const std::exception& e) {
-        g_critical("WebSocket %" G_GUINT64_FORMAT ": %s: failing it (1011)", c.id, e.what());
+    run_guarded([&] { on_ready(c, events); }, [&](const char* message) {
+        g_critical("WebSocket %" G_GUINT64_FORMAT ": %s: failing it (1011)", c.id, message);
         if (!c.finished) fail(c, ws::Failure{ws::kCloseInternalError, "internal_error", "internal error"});
-    }
+    });
 }
 
 void WebSocketHub::read_available(Connection& c) {

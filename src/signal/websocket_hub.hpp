@@ -4,7 +4,7 @@
 #pragma once
 
 #include "common/gobj.hpp"
-#include "signal/websocket_codec.hpp"
+#include "protocol/websocket_codec.hpp"
 
 #include <gio/gio.h>
 
@@ -15,6 +15,8 @@
 #include <vector>
 
 namespace mp::signal {
+
+namespace ws = protocol::ws;
 
 using WebSocketId = std::uint64_t;
 

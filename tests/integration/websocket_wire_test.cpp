@@ -1,7 +1,7 @@
-// The server's WebSocket layer on the wire, with a client that writes frames
-// by hand: what a browser never sends, and clients that misbehave.
+// The server's WebSocket layer on the wire, with a client that sends whatever
+// frames a test writes: what a browser never sends, and clients that misbehave.
 #include "integration/signal_fixture.hpp"
-#include "signal/websocket_codec.hpp"
+#include "protocol/websocket_codec.hpp"
 #include "support/client_frames.hpp"
 #include "support/raw_ws_client.hpp"
 
@@ -12,7 +12,7 @@ using mp::test::client_frame;
 using mp::test::client_text;
 using mp::test::RawWsClient;
 using mp::test::SignalServer;
-namespace ws = mp::signal::ws;
+namespace ws = mp::protocol::ws;
 
 namespace {
 

@@ -1,6 +1,10 @@
 // WebSocket frames as a client writes them (masked), for tests that speak
-// the wire format directly.
+// the wire format directly. Written by the codec's encoder: its header fields
+// can say what a client must not (no mask, reserved opcodes, a length that is
+// not the payload's), for the frames the server must refuse.
 #pragma once
+
+#include "protocol/websocket_codec.hpp"
 
 #include <cstdint>
 #include <string>
@@ -9,39 +13,31 @@
 
 namespace mp::test {
 
+inline constexpr protocol::ws::MaskKey kTestMask = {0x12, 0x34, 0x56, 0x78};
+
 inline std::string client_frame(std::uint8_t opcode, std::string_view payload, bool fin = true,
                                 bool masked = true) {
+    protocol::ws::FrameHeader header;
+    header.fin = fin;
+    header.opcode = opcode;
+    if (masked) header.mask = kTestMask;
     std::string frame;
-    frame += static_cast<char>((fin ? 0x80 : 0) | opcode);
-    std::uint8_t mask_bit = masked ? 0x80 : 0;
-    std::uint64_t n = payload.size();
-    if (n < 126) {
-        frame += static_cast<char>(mask_bit | n);
-    } else if (n <= 0xFFFF) {
-        frame += static_cast<char>(mask_bit | 126);
-        frame += static_cast<char>(n >> 8);
-        frame += static_cast<char>(n & 0xFF);
-    } else {
-        frame += static_cast<char>(mask_bit | 127);
-        for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>((n >> shift) & 0xFF);
-    }
-    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
-    if (masked) frame.append(mask, 4);
-    for (std::size_t i = 0; i < payload.size(); ++i)
-        frame += masked ? static_cast<char>(payload[i] ^ mask[i % 4]) : payload[i];
+    protocol::ws::append_frame(frame, header, payload);
     return frame;
 }
 
 inline std::string client_text(std::string_view payload) { return client_frame(0x1, payload); }
 
-// A masked frame header that declares `length` (64-bit form), and no payload.
+// A masked frame header that declares `length`, and no payload.
 inline std::string client_header(std::uint8_t opcode, bool fin, std::uint64_t length) {
-    std::string header;
-    header += static_cast<char>((fin ? 0x80 : 0) | opcode);
-    header += static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) header += static_cast<char>((length >> shift) & 0xFF);
-    header.append("\x12\x34\x56\x78", 4);
-    return header;
+    protocol::ws::FrameHeader header;
+    header.fin = fin;
+    header.opcode = opcode;
+    header.mask = kTestMask;
+    header.payload_length = length;
+    std::string bytes;
+    protocol::ws::append_header(bytes, header);
+    return bytes;
 }
 
 // Every "fail the WebSocket connection" case of RFC 6455 a client can cause,

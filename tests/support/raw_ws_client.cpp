@@ -1,5 +1,9 @@
 #include "support/raw_ws_client.hpp"
 
+#include <gtest/gtest.h>
+
+#include <vector>
+
 namespace mp::test {
 
 std::unique_ptr<RawWsClient> RawWsClient::connect(const std::string& http_url,
@@ -23,18 +27,19 @@ std::unique_ptr<RawWsClient> RawWsClient::connect(const std::string& http_url,
         if (error) *error = "could not send the upgrade request";
         return nullptr;
     }
+    std::string response;
     std::size_t end;
-    while ((end = c->buffer_.find("\r\n\r\n")) == std::string::npos) {
-        if (!c->fill(5000)) {
+    while ((end = response.find("\r\n\r\n")) == std::string::npos) {
+        if (!c->receive(5000, response)) {
             if (error) *error = "no complete upgrade response";
             return nullptr;
         }
     }
-    if (c->buffer_.rfind("HTTP/1.1 101", 0) != 0) {
-        if (error) *error = "upgrade refused: " + c->buffer_.substr(0, c->buffer_.find("\r\n"));
+    if (response.rfind("HTTP/1.1 101", 0) != 0) {
+        if (error) *error = "upgrade refused: " + response.substr(0, response.find("\r\n"));
         return nullptr;
     }
-    c->buffer_.erase(0, end + 4);
+    c->decode(std::string_view(response).substr(end + 4));  // frames that came with the 101
     return c;
 }
 
@@ -43,37 +48,32 @@ bool RawWsClient::send(const std::string& bytes) {
     return g_output_stream_write_all(out, bytes.data(), bytes.size(), nullptr, nullptr, nullptr);
 }
 
-bool RawWsClient::fill(int timeout_ms) {
+bool RawWsClient::receive(int timeout_ms, std::string& into) {
     char chunk[65536];
     g_socket_set_timeout(socket_, static_cast<guint>((timeout_ms + 999) / 1000));
     gssize n = g_socket_receive(socket_, chunk, sizeof chunk, nullptr, nullptr);
     if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    into.append(chunk, static_cast<std::size_t>(n));
     return true;
 }
 
+void RawWsClient::decode(std::string_view bytes) {
+    std::vector<protocol::ws::Message> decoded;
+    if (auto failure = decoder_.feed(bytes, decoded))
+        ADD_FAILURE() << "the server's framing is broken: " << failure->reason;
+    for (auto& message : decoded) messages_.push_back(std::move(message));
+}
+
 std::optional<RawWsClient::Frame> RawWsClient::read_frame(int timeout_ms) {
-    for (;;) {
-        if (buffer_.size() >= 2) {
-            auto* p = reinterpret_cast<const unsigned char*>(buffer_.data());
-            std::uint64_t length = p[1] & 0x7F;
-            std::size_t header = 2;
-            if (length >= 126) {
-                std::size_t bytes = length == 126 ? 2 : 8;
-                header += bytes;
-                if (buffer_.size() >= header) {
-                    length = 0;
-                    for (std::size_t i = 0; i < bytes; ++i) length = (length << 8) | p[2 + i];
-                }
-            }
-            if (buffer_.size() >= header && buffer_.size() >= header + length) {
-                Frame f{static_cast<std::uint8_t>(p[0] & 0x0F), buffer_.substr(header, length)};
-                buffer_.erase(0, header + length);
-                return f;
-            }
-        }
-        if (!fill(timeout_ms)) return std::nullopt;
+    std::string bytes;
+    while (messages_.empty()) {
+        bytes.clear();
+        if (decoder_.failed() || !receive(timeout_ms, bytes)) return std::nullopt;
+        decode(bytes);
     }
+    protocol::ws::Message message = std::move(messages_.front());
+    messages_.pop_front();
+    return Frame{static_cast<std::uint8_t>(message.opcode), std::move(message.payload)};
 }
 
 bool RawWsClient::wait_eof(int timeout_ms) {

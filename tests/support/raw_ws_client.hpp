@@ -1,12 +1,15 @@
-// A WebSocket client that writes the wire format by hand: for what libsoup's
-// client will not send (fragments, bad frames, bytes pipelined with the
-// upgrade) and for clients that misbehave (never read, never answer pings).
+// A WebSocket client that sends whatever bytes a test gives it: for what
+// libsoup's client will not send (fragments, bad frames, bytes pipelined with
+// the upgrade) and for clients that misbehave (never read, never answer
+// pings). What the server sends back is read by the codec's decoder.
 #pragma once
 
 #include "common/gobj.hpp"
+#include "protocol/websocket_codec.hpp"
 
 #include <gio/gio.h>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,17 +30,22 @@ public:
         std::uint8_t opcode;
         std::string payload;
     };
-    // The next server frame; nullopt at EOF or after `timeout_ms`.
+    // The next server message (the server never fragments, so: frame);
+    // nullopt at EOF, after `timeout_ms`, or (a test failure) when the
+    // server's framing is broken.
     std::optional<Frame> read_frame(int timeout_ms = 5000);
     // Reads (and drops) until the server closes the TCP connection.
     bool wait_eof(int timeout_ms = 5000);
 
 private:
-    bool fill(int timeout_ms);  // reads more bytes into buffer_; false at EOF/timeout
+    // Reads more bytes onto the end of `into`; false at EOF/timeout.
+    bool receive(int timeout_ms, std::string& into);
+    void decode(std::string_view bytes);
 
     GRef<GSocketConnection> connection_;
     GSocket* socket_ = nullptr;
-    std::string buffer_;
+    protocol::ws::Decoder decoder_{64 * 1024 * 1024, protocol::ws::Sender::server};
+    std::deque<protocol::ws::Message> messages_;  // decoded, not yet read
 };
 
 }  // namespace mp::test

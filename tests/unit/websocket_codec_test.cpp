@@ -1,12 +1,12 @@
 // RFC 6455 framing: what the server reads from clients, what it refuses and
 // with which close code, and what it writes.
-#include "signal/websocket_codec.hpp"
+#include "protocol/websocket_codec.hpp"
 #include "support/client_frames.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
 
-using namespace mp::signal::ws;
+using namespace mp::protocol::ws;
 using mp::test::client_frame;
 using mp::test::client_text;
 
@@ -162,4 +162,77 @@ TEST(WebSocketEncoder, ClosePayloadIsCutOnACharacterBoundary) {
     EXPECT_EQ(close_code(payload), 1001);
     EXPECT_TRUE(g_utf8_validate(payload.data() + 2, static_cast<gssize>(payload.size() - 2), nullptr));
     EXPECT_EQ(close_payload(1000, ""), std::string("\x03\xe8", 2));
+}
+
+TEST(WebSocketEncoder, ClientFramesAreMaskedWithTheirKey) {
+    const MaskKey key = {0xA1, 0xB2, 0xC3, 0xD4};
+    std::string out;
+    append_client_frame(out, Opcode::text, "hello", key);
+    ASSERT_EQ(out.size(), 2u + 4u + 5u);
+    EXPECT_EQ(static_cast<unsigned char>(out[0]), 0x81);
+    EXPECT_EQ(static_cast<unsigned char>(out[1]), 0x80 | 5) << "masked, 5 bytes";
+    EXPECT_EQ(out.substr(2, 4), std::string("\xA1\xB2\xC3\xD4", 4));
+    for (std::size_t i = 0; i < 5; ++i)
+        EXPECT_EQ(static_cast<char>(out[6 + i] ^ key[i % 4]), "hello"[i]) << i;
+    Decoder server_side(1000);
+    auto f = feed(server_side, out);
+    ASSERT_FALSE(f.failure);
+    ASSERT_EQ(f.messages.size(), 1u);
+    EXPECT_EQ(f.messages[0].payload, "hello");
+}
+
+TEST(WebSocketEncoder, HeaderFieldsAreWrittenAsGivenEvenWhereTheRfcForbidsThem) {
+    FrameHeader header;
+    header.fin = false;
+    header.reserved_bits = 0x40;
+    header.opcode = 0xB;  // reserved
+    header.payload_length = 70000;
+    std::string out;
+    append_header(out, header);
+    EXPECT_EQ(out, std::string("\x4B\x7F\x00\x00\x00\x00\x00\x01\x11\x70", 10));
+    header.mask = MaskKey{1, 2, 3, 4};
+    header.payload_length = 300;
+    out.clear();
+    append_header(out, header);
+    EXPECT_EQ(out, std::string("\x4B\xFE\x01\x2C\x01\x02\x03\x04", 8)) << "16-bit length, then the key";
+}
+
+TEST(WebSocketEncoder, AFrameDeclaresItsPayloadsLength) {
+    FrameHeader header;
+    header.opcode = 0x2;
+    header.payload_length = 999;  // overridden: the payload is 3 bytes
+    std::string out;
+    append_frame(out, header, "abc");
+    EXPECT_EQ(out, std::string("\x82\x03" "abc", 5));
+}
+
+TEST(WebSocketDecoder, FramesFromAServerAreUnmaskedAndAMaskedOneFails) {
+    std::string stream;
+    append_frame(stream, Opcode::text, std::string(300, 's'));
+    append_frame(stream, Opcode::close, close_payload(1001, "bye"));
+    Decoder client_side(1000, Sender::server);
+    auto f = feed(client_side, stream);
+    ASSERT_FALSE(f.failure);
+    ASSERT_EQ(f.messages.size(), 2u);
+    EXPECT_EQ(f.messages[0].payload, std::string(300, 's'));
+    EXPECT_EQ(close_code(f.messages[1].payload), 1001);
+    Decoder masked(1000, Sender::server);
+    auto refused = feed(masked, client_text("x"));
+    ASSERT_TRUE(refused.failure);
+    EXPECT_EQ(refused.failure->code, kCloseProtocolError);
+    EXPECT_EQ(refused.failure->reason, "server frame masked");
+}
+
+TEST(WebSocketDecoder, LongTextIsCheckedToItsLastByte) {
+    // Past the first eight bytes too, and wherever a bad byte or a NUL (refused as by GLib) sits.
+    for (std::size_t at = 0; at < 40; ++at) {
+        for (char bad : {'\xff', '\x80', '\0'}) {
+            std::string text(40, 'a');
+            text[at] = bad;
+            EXPECT_EQ(failure_code(client_text(text)), kCloseInvalidPayload) << "byte " << at << " = " << int(bad);
+        }
+        std::string text(40, 'a');
+        text.replace(at, 1, "\xc3\xa9");  // é: fine anywhere
+        EXPECT_EQ(failure_code(client_text(text)), std::nullopt) << "é at " << at;
+    }
 }

@@ -29,12 +29,13 @@ struct ClientEnd {
         ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
         if (n > 0) received.append(buffer, static_cast<std::size_t>(n));
     }
-    // The first server frame (unmasked, short) once it is all here.
+    // The first server frame once it is all here.
     std::optional<std::pair<std::uint8_t, std::string>> frame() const {
-        if (received.size() < 2) return std::nullopt;
-        std::size_t length = static_cast<unsigned char>(received[1]) & 0x7F;
-        if (received.size() < 2 + length) return std::nullopt;
-        return std::make_pair(static_cast<std::uint8_t>(received[0] & 0x0F), received.substr(2, length));
+        ws::Decoder decoder(1 << 20, ws::Sender::server);
+        std::vector<ws::Message> messages;
+        decoder.feed(received, messages);
+        if (messages.empty()) return std::nullopt;
+        return std::make_pair(static_cast<std::uint8_t>(messages[0].opcode), messages[0].payload);
     }
 };
 
