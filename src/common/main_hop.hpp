@@ -3,6 +3,8 @@
 // state is touched on the main context only.
 #pragma once
 
+#include "common/guarded.hpp"
+
 #include <glib.h>
 
 #include <functional>
@@ -16,11 +18,12 @@ namespace mp {
 // the main thread may come out of a sink there at once, and what it starts
 // must not run within that push). It runs only if `object` still lives then;
 // the strong reference is taken there, on the main thread, so a streaming
-// thread never ends up as an object's last owner.
+// thread never ends up as an object's last owner. What the work throws stops
+// there, logged as a critical (domain "mediapeer").
 template <typename T, typename Work>
 void post_to_main(GMainContext* context, std::weak_ptr<T> object, Work work) {
     auto* boxed = new std::function<void()>([object = std::move(object), work = std::move(work)]() mutable {
-        if (auto strong = object.lock()) work(*strong);
+        if (auto strong = object.lock()) guarded("mediapeer", "work posted to the main thread", [&] { work(*strong); });
     });
     GSource* idle = g_idle_source_new();
     g_source_set_priority(idle, G_PRIORITY_DEFAULT);

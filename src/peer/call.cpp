@@ -1,5 +1,6 @@
 #include "peer/call.hpp"
 
+#include "common/guarded.hpp"
 #include "common/gst_ptr.hpp"
 #include "common/main_hop.hpp"
 #include "peer/pipeline_stop.hpp"
@@ -110,21 +111,27 @@ bool Call::build_pipeline() {
 void Call::connect_negotiation_signals() {
     g_signal_connect(webrtc_, "on-ice-candidate",
                      G_CALLBACK(+[](GstElement*, guint mline, char* candidate, Handle* h) {
-                         std::string text = candidate;
-                         h->post([mline, text](Call& c) { c.on_local_candidate(mline, text); });
+                         guarded(G_LOG_DOMAIN, "on-ice-candidate", [&] {
+                             std::string text = candidate;
+                             h->post([mline, text](Call& c) { c.on_local_candidate(mline, text); });
+                         });
                      }),
                      handle_.get());
     // Data follows the pad at once: it is linked here, on the streaming thread.
     g_signal_connect(webrtc_, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, Handle* h) {
-                         if (auto call = h->call.lock()) call->on_incoming_pad(pad);
+                         guarded(G_LOG_DOMAIN, "pad-added", [&] {
+                             if (auto call = h->call.lock()) call->on_incoming_pad(pad);
+                         });
                      }),
                      handle_.get());
     g_signal_connect(webrtc_, "on-data-channel",
                      G_CALLBACK(+[](GstElement*, GstWebRTCDataChannel* channel, Handle* h) {
-                         // Now, not after the hop: the first message may be on its way.
-                         listen_to_channel(channel, h);
-                         auto kept = GRef<GstWebRTCDataChannel>::ref(channel);
-                         h->post([kept](Call& c) { c.channel_ = kept; });
+                         guarded(G_LOG_DOMAIN, "on-data-channel", [&] {
+                             // Now, not after the hop: the first message may be on its way.
+                             listen_to_channel(channel, h);
+                             auto kept = GRef<GstWebRTCDataChannel>::ref(channel);
+                             h->post([kept](Call& c) { c.channel_ = kept; });
+                         });
                      }),
                      handle_.get());
 }
@@ -133,10 +140,12 @@ void Call::connect_state_signals() {
     for (const char* property : {"notify::ice-connection-state", "notify::connection-state"})
         g_signal_connect(webrtc_, property,
                          G_CALLBACK(+[](GstElement* webrtc, GParamSpec* spec, Handle* h) {
-                             int state = 0;
-                             g_object_get(webrtc, spec->name, &state, nullptr);
-                             std::string what = spec->name;
-                             h->post([what, state](Call& c) { c.on_state(what.c_str(), state); });
+                             guarded(G_LOG_DOMAIN, "connection state", [&] {
+                                 int state = 0;
+                                 g_object_get(webrtc, spec->name, &state, nullptr);
+                                 std::string what = spec->name;
+                                 h->post([what, state](Call& c) { c.on_state(what.c_str(), state); });
+                             });
                          }),
                          handle_.get());
 }
@@ -146,13 +155,15 @@ void Call::connect_state_signals() {
 void Call::watch_elements_as_added() {
     g_signal_connect(pipeline_.get(), "deep-element-added",
                      G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, Handle* h) {
-                         auto call = h->call.lock();
-                         if (!call) return;
-                         // A bin added with its children in it announces only itself.
-                         if (GST_IS_BIN(element))
-                             for_each_element(GST_BIN(element), [&](GstElement* e) { call->silence_.watch(e); });
-                         call->silence_.watch(element);
-                         accept_new_sources_at_once(element);
+                         guarded(G_LOG_DOMAIN, "deep-element-added", [&] {
+                             auto call = h->call.lock();
+                             if (!call) return;
+                             // A bin added with its children in it announces only itself.
+                             if (GST_IS_BIN(element))
+                                 for_each_element(GST_BIN(element), [&](GstElement* e) { call->silence_.watch(e); });
+                             call->silence_.watch(element);
+                             accept_new_sources_at_once(element);
+                         });
                      }),
                      handle_.get());
 }
@@ -173,14 +184,16 @@ void Call::watch_bus() {
         gst_bus_create_watch(bus.get()),
         G_SOURCE_FUNC(+[](GstBus*, GstMessage* message, Handle* h) -> gboolean {
             if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
-            GError* error = nullptr;
-            char* debug = nullptr;
-            gst_message_parse_error(message, &error, &debug);
-            GErrorPtr owned(error);
-            GCharPtr owned_debug(debug);
-            std::string why = std::string("pipeline error: ") + error->message + " (" +
-                              GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + (debug ? std::string(": ") + debug : "") + ")";
-            if (auto call = h->call.lock()) call->fail(why);
+            guarded(G_LOG_DOMAIN, "bus", [&] {
+                GError* error = nullptr;
+                char* debug = nullptr;
+                gst_message_parse_error(message, &error, &debug);
+                GErrorPtr owned(error);
+                GCharPtr owned_debug(debug);
+                std::string why = std::string("pipeline error: ") + error->message + " (" +
+                                  GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + (debug ? std::string(": ") + debug : "") + ")";
+                if (auto call = h->call.lock()) call->fail(why);
+            });
             return G_SOURCE_CONTINUE;
         }),
         handle_.get());
@@ -262,17 +275,19 @@ static GstPromise* promise_on_main(const Call::Handle& h, const std::string& wha
     return gst_promise_new_with_change_func(
         [](GstPromise* promise, gpointer data) {
             auto* p = static_cast<Pending*>(data);
-            std::string error = promise_error(promise, gst_promise_wait(promise));
-            const GstStructure* got = error.empty() ? gst_promise_get_reply(promise) : nullptr;
-            StructurePtr reply(got ? gst_structure_copy(got) : nullptr);
-            std::shared_ptr<GstStructure> shared;
-            if (reply) shared.reset(reply.release(), gst_structure_free);
-            p->handle.post([error, shared, what = p->what, then = p->then](Call& c) mutable {
-                if (!error.empty()) {
-                    c.fail(what + " failed: " + error);
-                    return;
-                }
-                then(c, shared.get());
+            guarded(G_LOG_DOMAIN, "promise", [&] {
+                std::string error = promise_error(promise, gst_promise_wait(promise));
+                const GstStructure* got = error.empty() ? gst_promise_get_reply(promise) : nullptr;
+                StructurePtr reply(got ? gst_structure_copy(got) : nullptr);
+                std::shared_ptr<GstStructure> shared;
+                if (reply) shared.reset(reply.release(), gst_structure_free);
+                p->handle.post([error, shared, what = p->what, then = p->then](Call& c) mutable {
+                    if (!error.empty()) {
+                        c.fail(what + " failed: " + error);
+                        return;
+                    }
+                    then(c, shared.get());
+                });
             });
         },
         new Pending{h, what, std::forward<Then>(then)},
@@ -401,13 +416,17 @@ void Call::on_incoming_pad(GstPad* pad) {
 // main context. Connected as soon as the channel exists.
 void Call::listen_to_channel(GstWebRTCDataChannel* channel, Handle* h) {
     g_signal_connect(channel, "on-open", G_CALLBACK(+[](GstWebRTCDataChannel*, Handle* h) {
-                         h->post([](Call& c) { c.observer_.on_chat_open(c.peer_); });
+                         guarded(G_LOG_DOMAIN, "on-open", [&] {
+                             h->post([](Call& c) { c.observer_.on_chat_open(c.peer_); });
+                         });
                      }),
                      h);
     g_signal_connect(channel, "on-message-string",
                      G_CALLBACK(+[](GstWebRTCDataChannel*, char* text, Handle* h) {
-                         std::string copy = text ? text : "";
-                         h->post([copy](Call& c) { c.observer_.on_chat_message(c.peer_, copy); });
+                         guarded(G_LOG_DOMAIN, "on-message-string", [&] {
+                             std::string copy = text ? text : "";
+                             h->post([copy](Call& c) { c.observer_.on_chat_message(c.peer_, copy); });
+                         });
                      }),
                      h);
 }
@@ -509,10 +528,12 @@ void Call::after_final_stats(std::function<void()> then) {
     GstPromise* promise = gst_promise_new_with_change_func(
         [](GstPromise* p, gpointer data) {
             auto* stats = static_cast<FinalStats*>(data);
-            const GstStructure* reply = gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED ? gst_promise_get_reply(p) : nullptr;
-            std::int64_t lost = received_stats(reply).packets_lost;
-            if (lost > 0 && stats->metrics) stats->metrics->packets_lost += static_cast<std::uint64_t>(lost);
-            post_to_main(stats->context, stats->call, [](Call& call) { call.final_stats_arrived(); });
+            guarded(G_LOG_DOMAIN, "final stats", [&] {
+                const GstStructure* reply = gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED ? gst_promise_get_reply(p) : nullptr;
+                std::int64_t lost = received_stats(reply).packets_lost;
+                if (lost > 0 && stats->metrics) stats->metrics->packets_lost += static_cast<std::uint64_t>(lost);
+                post_to_main(stats->context, stats->call, [](Call& call) { call.final_stats_arrived(); });
+            });
         },
         new FinalStats{weak_from_this(), handle_->context, options_.metrics},
         [](gpointer data) { delete static_cast<FinalStats*>(data); });

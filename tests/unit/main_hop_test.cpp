@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 using mp::post_to_main;
@@ -75,4 +77,28 @@ TEST(MainHop, WorkPostedFromAStreamingThreadHoldsNoReference) {
     int ticks = 0;
     pump_until([&] { return ++ticks > 20; }, 200);
     EXPECT_FALSE(ran);
+}
+
+// A C trampoline lets no exception through: what the work throws is logged
+// and the loop goes on with the next work.
+TEST(MainHop, WorkThatThrowsIsLoggedAndTheNextWorkStillRuns) {
+    struct Captured {
+        int criticals = 0;
+        std::string message;
+    } captured;
+    guint handler = g_log_set_handler(
+        "mediapeer", GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL),
+        [](const gchar*, GLogLevelFlags, const gchar* message, gpointer data) {
+            auto* c = static_cast<Captured*>(data);
+            ++c->criticals;
+            c->message = message;
+        },
+        &captured);
+    auto target = std::make_shared<Target>();
+    post_to_main(main_context(), std::weak_ptr<Target>(target), [](Target&) { throw std::runtime_error("boom"); });
+    post_to_main(main_context(), std::weak_ptr<Target>(target), [](Target& t) { ++t.runs; });
+    EXPECT_TRUE(pump_until([&] { return target->runs == 1; }));
+    g_log_remove_handler("mediapeer", handler);
+    EXPECT_EQ(captured.criticals, 1);
+    EXPECT_NE(captured.message.find("boom"), std::string::npos) << captured.message;
 }
