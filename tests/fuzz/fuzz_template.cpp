@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     auto loaded = mp::media::load_template(path, g_get_tmp_dir(), nullptr);
     if (loaded) {
-        mp::media::MediaLine line{0, "video", "VP8", 96, "application/x-rtp", 1, true, true, false};
+        mp::media::MediaLine line{0, "video", "VP8", 96, "application/x-rtp", 1, true, true};
         mp::media::expand(loaded->video.loop, line, nullptr);
         mp::media::expand(loaded->video.send, line, nullptr);
     }
