@@ -4,17 +4,31 @@
 # RSS, open fds and threads before the first call and after every STEP
 # (default 100) calls, once the calls of that step have ended at the bot.
 # The figures should stay flat: nothing may be left behind per call.
-#   bench/soak.sh [CALLS] [STEP]
+# PRESSURE=N runs N busy loops beside it the whole time (CPU pressure: the
+# rare no-answer showed only under load); PARALLEL=N makes N calls at a time
+# (default 1). A failed call's output is kept in FAILED_DIR (default: a fresh
+# folder, printed) with mediapeer's log. At the end: how many failed, and the
+# time from offer to answer at the callers (median, p99, max).
+#   [PRESSURE=N] [PARALLEL=N] bench/soak.sh [CALLS] [STEP]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 calls=${1:-1000}
 step=${2:-100}
 
 work=$(mktemp -d)
-bot_pid= signal_pid=
-cleanup() { kill $bot_pid $signal_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+pressure=${PRESSURE:-0}
+parallel=${PARALLEL:-1}
+failed_dir=${FAILED_DIR:-$(mktemp -d /tmp/soak-failed.XXXXXX)}
+mkdir -p "$failed_dir"
+bot_pid= signal_pid= burners=()
+cleanup() {
+  kill $bot_pid $signal_pid "${burners[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 start_peers "$work"
+for _ in $(seq "$pressure"); do (while :; do :; done) & burners+=($!); done
 
 # Waits until the bot has ended as many calls as were made (the caller's
 # leave reaches it a moment after the caller exits).
@@ -32,16 +46,36 @@ sample() {
   printf "%6s %10.1f %6s %8s\n" "$1" "$(echo "$rss / 1024" | bc -l)" "$fds" "$threads"
 }
 
+# One call; its output kept when it failed, its answer time noted.
+call() {
+  local out="$work/call$1.out"
+  if ! "$build/src/mediapeer-call" --signal "$ws" --name "soak$1" --call server \
+      --ice-address 127.0.0.1 --duration 1 > "$out" 2>&1; then
+    cp "$out" "$failed_dir/soak$1.out"
+    grep -m1 '^call ended' "$out" | sed "s/^/soak$1: /" >&2 || true
+  fi
+  sed -n 's/^setup: answer \([-0-9.]*\) ms.*/\1/p' "$out" >> "$work/answers"
+  rm -f "$out"
+}
+
+echo "$calls calls, $parallel at a time, $pressure busy loops beside them; failed calls kept in $failed_dir"
 printf "%6s %10s %6s %8s\n" calls "RSS MiB" fds threads
 sample 0
-failed=0
-for i in $(seq "$calls"); do
-  "$build/src/mediapeer-call" --signal "$ws" --name "soak$i" --call server \
-      --ice-address 127.0.0.1 --duration 1 > /dev/null 2>&1 || failed=$((failed + 1))
-  if [ $((i % step)) -eq 0 ]; then
-    wait_for_ended "$i"
+: > "$work/answers"
+for ((i = 1; i <= calls; i += parallel)); do
+  callers=()
+  for ((j = i; j < i + parallel && j <= calls; j++)); do call "$j" & callers+=($!); done
+  wait "${callers[@]}"
+  last=$((i + parallel - 1 < calls ? i + parallel - 1 : calls))
+  if [ $((last / step)) -gt $(((i - 1) / step)) ] || [ "$last" -eq "$calls" ]; then
+    wait_for_ended "$last"
     sleep 1  # "ended" is logged as the teardown starts; let it finish
-    sample "$i"
+    sample "$last"
   fi
 done
+failed=$(ls "$failed_dir" | grep -c '^soak' || true)
+[ "$failed" -eq 0 ] || cp "$work/bot.err" "$work/bot.out" "$failed_dir/"
+sort -n "$work/answers" | awk '$1 >= 0 { a[n++] = $1 } $1 < 0 { none++ }
+  END { if (n) printf "answer after the offer: median %.1f ms, p99 %.1f ms, max %.1f ms (%d calls); no answer: %d\n",
+                      a[int(n / 2)], a[int(n * 0.99)], a[n - 1], n, none }'
 echo "$failed of $calls calls failed"
