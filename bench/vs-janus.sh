@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # mediapeer against Janus: the same echo load, one server after the other, in
-# the same run on the same machine. The load generator is mediapeer-call for
-# both: N concurrent calls, each sending a pre-encoded VP8 (~1 Mbit/s) + Opus
+# the same run on the same machine. The load generator is the same caller for
+# both (mediapeer-call, and janus-call: its call over Janus' API, built from
+# bench/janus/): N concurrent calls, each sending a pre-encoded VP8 (~1 Mbit/s) + Opus
 # file, looped, paced, never re-encoded, and counting what comes back. The
 # servers:
 #   mediapeer  echo (the default template) behind mediapeer-signal (WebSocket);
 #   Janus      Debian's janus (1.1.2), echotest plugin, its plain HTTP API
-#              (mediapeer-call --janus), with a minimal generated config
+#              (janus-call --janus URL), with a minimal generated config
 #              (bench/janus/*.in): no other plugin, transport or admin API.
 # For rising N (until loss > 5% or a call fails), over a steady window after
 # every call's ICE connected: server CPU (utime+stime from /proc) as ms per
@@ -40,7 +41,7 @@ if [ -z "${MP_VS_JANUS_NETNS:-}" ]; then
       echo "Janus is not installed; run: sudo apt-get install -y janus" >&2; exit 1
     fi
   fi
-  ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call >&2
+  ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call bench/janus-call >&2
   if [ "$(id -u)" -eq 0 ]; then
     exec unshare --net env MP_VS_JANUS_NETNS=1 "$0" "$@"
   elif unshare --map-root-user --net true 2> /dev/null; then
@@ -245,7 +246,7 @@ start_mediapeer() {
   pids+=($server_pid)
   for _ in $(seq 100); do grep -q "logged in" "$work/mediapeer.out" 2> /dev/null && break; sleep 0.1; done
   grep -q "logged in" "$work/mediapeer.out" || { echo "mediapeer did not log in" >&2; exit 1; }
-  caller=(--signal "$ws" --name "{name}" --call server)
+  caller=("$build/src/mediapeer-call" --signal "$ws" --name "{name}" --call server)
 }
 
 # Starts Janus with a generated config on 127.0.0.1; sets server_pid and caller.
@@ -276,7 +277,7 @@ print(f"Janus {info['version_string']} at {sys.argv[1][:-5]}: plugins {', '.join
       f" transports {', '.join(info['transports'])}")
 PY
   echo "Janus sockets: $(ss -H -ltnup | grep "pid=$server_pid," | awk '{print $1, $5}' | sort -u | tr '\n' ' ')"
-  caller=(--janus "$api" --name "{name}")
+  caller=("$build/bench/janus-call" --janus "$api" --name "{name}")
 }
 
 for server in $servers; do
@@ -286,7 +287,7 @@ for server in $servers; do
     *) echo "unknown server $server" >&2; exit 2 ;;
   esac
   python3 "$work/measure.py" "$server" "$server_pid" "$work/$server.json" "${counts[@]}" -- \
-    "$build/src/mediapeer-call" "${caller[@]}" --ice-address 127.0.0.1 --send "$media" --loop &
+    "${caller[@]}" --ice-address 127.0.0.1 --send "$media" --loop &
   measure_pid=$!
   pids+=($measure_pid)
   wait $measure_pid || true
@@ -302,7 +303,7 @@ work, names = sys.argv[1], sys.argv[2:]
 runs = {s: json.load(open(f"{work}/{s}.json")) for s in names if os.path.exists(f"{work}/{s}.json")}
 print("summary (columns: srv CPU % = the server's utime+stime over the window, % of one core; ms/call-s =")
 print("  server CPU ms per call-second; RSS MiB, per call = (during - idle before any call) / N; loss = 1 -")
-print("  returned/sent video frames over whole calls; loadgen % = the N mediapeer-call processes; other % =")
+print("  returned/sent video frames over whole calls; loadgen % = the N caller processes; other % =")
 print(f"  the rest of the machine; idle % of all {os.cpu_count()} cores, max {os.cpu_count() * 100})")
 best = {}
 for s, rows in runs.items():

@@ -1,4 +1,5 @@
-// Small pieces both signallers (WebSocket, Janus) use at their boundary.
+// Small pieces signallers use at their boundary (the WebSocket one here, the
+// benchmarks' Janus one).
 #pragma once
 
 #include "common/guarded.hpp"

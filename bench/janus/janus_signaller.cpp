@@ -1,27 +1,27 @@
-#include "peer/janus_signaller.hpp"
+#include "janus/janus_signaller.hpp"
 
-#include "peer/signaller_support.hpp"
+#include "janus/janus_messages.hpp"
 
 #include "common/gobj.hpp"
+#include "peer/signaller_support.hpp"
 #include "protocol/json_writer.hpp"
 
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include <cstring>
 #include <deque>
-#include <initializer_list>
 #include <utility>
 
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "mediapeer-peer"
 
-namespace mp::peer {
+namespace mp::bench {
+
+using peer::IceCandidate;
+using peer::SessionDescription;
+using peer::SignallerEvents;
 
 namespace {
-
-// Janus' numeric error codes as the Signaller's refusal code: "janus_NNN".
-std::string janus_code(long long error_code) { return "janus_" + std::to_string(error_code); }
 
 // Janus answers a long poll with a keepalive after 30 s of silence; a poll
 // silent for longer means Janus is gone.
@@ -31,11 +31,9 @@ constexpr guint kDestroyTimeoutS = 2;
 
 template <typename Fn>
 void guarded(const char* where, Fn&& fn) {
-    support::guarded("janus signaling", where, std::forward<Fn>(fn));
+    peer::support::guarded("janus signaling", where, std::forward<Fn>(fn));
 }
-using support::absent;
-using support::holds;
-using support::quoted;
+using peer::support::quoted;
 
 // A transaction id: Janus echoes it in the request's reply.
 std::string random_transaction() {
@@ -45,190 +43,7 @@ std::string random_transaction() {
     return id;
 }
 
-// Member `name` of `object` as a string; `fallback` when absent, an error
-// when it is something else.
-Result<std::string, std::string> string_member(JsonObject* object, const char* name,
-                                               std::string fallback = {}) {
-    JsonNode* node = json_object_get_member(object, name);
-    if (absent(node)) return fallback;
-    if (!holds(node, G_TYPE_STRING)) return unexpected("\"" + std::string(name) + "\" must be a string");
-    return std::string(json_node_get_string(node));
-}
-
-// A Janus id (session, handle): a positive integer; 0 when absent.
-Result<guint64, std::string> id_member(JsonObject* object, const char* name) {
-    JsonNode* node = json_object_get_member(object, name);
-    if (absent(node)) return guint64{0};
-    if (!holds(node, G_TYPE_INT64) || json_node_get_int(node) <= 0)
-        return unexpected("\"" + std::string(name) + "\" must be a positive integer");
-    return static_cast<guint64>(json_node_get_int(node));
-}
-
-Result<gint64, std::string> int_member(JsonObject* object, const char* name) {
-    JsonNode* node = json_object_get_member(object, name);
-    if (absent(node)) return gint64{0};
-    if (!holds(node, G_TYPE_INT64)) return unexpected("\"" + std::string(name) + "\" must be an integer");
-    return json_node_get_int(node);
-}
-
-// Member `name` as an object, nullptr when absent; an error when not an object.
-Result<JsonObject*, std::string> object_member(JsonObject* object, const char* name) {
-    JsonNode* node = json_object_get_member(object, name);
-    if (absent(node)) return static_cast<JsonObject*>(nullptr);
-    if (!JSON_NODE_HOLDS_OBJECT(node)) return unexpected("\"" + std::string(name) + "\" must be an object");
-    return json_node_get_object(node);
-}
-
-// A Janus API request: {"janus": verb, "transaction": ..., members...};
-// each member's value is JSON text already.
-using JsonMembers = std::initializer_list<std::pair<std::string_view, std::string>>;
-std::string request_text(std::string_view verb, std::string_view transaction, JsonMembers members) {
-    protocol::JsonObjectWriter writer;
-    writer.string("janus", verb).string("transaction", transaction);
-    for (const auto& [key, json] : members) writer.raw(key, json);
-    return writer.finish();
-}
-
-std::string compact_json(JsonNode* node) {
-    GCharPtr text(json_to_string(node, FALSE));
-    return text ? text.get() : "";
-}
-
-Result<SessionDescription, std::string> parse_jsep(JsonObject* jsep) {
-    auto type = string_member(jsep, "type");
-    if (!type) return unexpected("jsep: " + type.error());
-    auto sdp = string_member(jsep, "sdp");
-    if (!sdp) return unexpected("jsep: " + sdp.error());
-    if (*type != "offer" && *type != "answer")
-        return unexpected("jsep: type " + quoted(*type) + ", expected \"offer\" or \"answer\"");
-    if (sdp->empty()) return unexpected(std::string("jsep: no \"sdp\""));
-    return SessionDescription{*type, *sdp};
-}
-
-// "trickle": {"candidate": {"candidate", "sdpMid", "sdpMLineIndex"}} or {"completed": true}.
-std::optional<std::string> parse_trickle(JsonObject* object, JanusMessage& message) {
-    auto candidate = object_member(object, "candidate");
-    if (!candidate) return "trickle: " + candidate.error();
-    if (!*candidate) return std::string("trickle: no \"candidate\" object");
-    JsonNode* completed = json_object_get_member(*candidate, "completed");
-    if (holds(completed, G_TYPE_BOOLEAN) && json_node_get_boolean(completed)) {
-        message.candidates_completed = true;
-        return std::nullopt;
-    }
-    auto text = string_member(*candidate, "candidate");
-    auto mid = string_member(*candidate, "sdpMid");
-    auto index = int_member(*candidate, "sdpMLineIndex");
-    if (!text) return "trickle: " + text.error();
-    if (!mid) return "trickle: " + mid.error();
-    if (!index || *index < 0 || *index > G_MAXUINT)
-        return std::string("trickle: \"sdpMLineIndex\" must be an integer >= 0");
-    if (text->empty()) {
-        message.candidates_completed = true;
-        return std::nullopt;
-    }
-    message.candidate = IceCandidate{*text, *mid, static_cast<unsigned>(*index)};
-    return std::nullopt;
-}
-
-// "plugindata": {"plugin": "...", "data": {...}}; the plugin's own errors are
-// data.error and data.error_code.
-std::optional<std::string> parse_plugin_data(JsonObject* object, JanusMessage& message) {
-    auto plugindata = object_member(object, "plugindata");
-    if (!plugindata) return plugindata.error();
-    if (!*plugindata) return std::nullopt;
-    auto data = object_member(*plugindata, "data");
-    if (!data) return "plugindata: " + data.error();
-    if (!*data) return std::nullopt;
-    message.plugin_data = compact_json(json_object_get_member(*plugindata, "data"));
-    auto error = string_member(*data, "error");
-    auto code = int_member(*data, "error_code");
-    if (!error) return "plugindata: " + error.error();
-    if (!code) return "plugindata: " + code.error();
-    message.error = *error;
-    message.error_code = *code;
-    if (message.error_code && message.error.empty()) message.error = "plugin error";
-    return std::nullopt;
-}
-
-// The few fields of "media", "slowlink" and "webrtcup" worth a log line.
-std::string media_detail(JsonObject* object) {
-    std::string detail;
-    for (const char* name : {"type", "mid", "receiving", "uplink", "lost", "nacks"}) {
-        JsonNode* node = json_object_get_member(object, name);
-        if (!node || !JSON_NODE_HOLDS_VALUE(node)) continue;
-        detail += (detail.empty() ? "" : " ") + std::string(name) + "=" + compact_json(node);
-    }
-    return detail;
-}
-
-Result<JanusMessage, std::string> parse_janus_object(JsonObject* object) {
-    JanusMessage message;
-    auto janus = string_member(object, "janus");
-    if (!janus) return unexpected(janus.error());
-    if (janus->empty()) return unexpected(std::string("no \"janus\" string"));
-    message.janus = *janus;
-    auto transaction = string_member(object, "transaction");
-    auto session = id_member(object, "session_id");
-    auto sender = id_member(object, "sender");
-    auto reason = string_member(object, "reason");
-    if (!transaction) return unexpected(transaction.error());
-    if (!session) return unexpected(session.error());
-    if (!sender) return unexpected(sender.error());
-    if (!reason) return unexpected(reason.error());
-    message.transaction = *transaction;
-    message.session_id = *session;
-    message.sender = *sender;
-    message.reason = *reason;
-
-    auto data = object_member(object, "data");
-    if (!data) return unexpected(data.error());
-    if (*data) {
-        auto id = id_member(*data, "id");
-        if (!id) return unexpected("data: " + id.error());
-        message.data_id = *id;
-    }
-    auto error = object_member(object, "error");
-    if (!error) return unexpected(error.error());
-    if (*error) {
-        auto code = int_member(*error, "code");
-        auto text = string_member(*error, "reason", "no reason given");
-        if (!code) return unexpected("error: " + code.error());
-        if (!text) return unexpected("error: " + text.error());
-        message.error_code = *code;
-        message.error = *text;
-    } else if (message.janus == "error") {
-        return unexpected(std::string("an \"error\" without an \"error\" object"));
-    }
-    if (auto why = parse_plugin_data(object, message)) return unexpected(*why);
-    auto jsep = object_member(object, "jsep");
-    if (!jsep) return unexpected(jsep.error());
-    if (*jsep) {
-        auto description = parse_jsep(*jsep);
-        if (!description) return unexpected(description.error());
-        message.jsep = *description;
-    }
-    if (message.janus == "trickle")
-        if (auto why = parse_trickle(object, message)) return unexpected(*why);
-    if (message.janus == "media" || message.janus == "slowlink" || message.janus == "webrtcup")
-        message.detail = media_detail(object);
-    return message;
-}
-
 }  // namespace
-
-Result<JanusMessage, std::string> parse_janus_message(std::string_view text) {
-    // json-glib ends strings at an escaped NUL, which would cut an SDP short.
-    if (text.find("\\u0000") != std::string_view::npos)
-        return unexpected(std::string("message contains \\u0000"));
-    auto parser = adopt_ref(json_parser_new_immutable());
-    GErrorSlot error;
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    error.out()))
-        return unexpected(std::string("not JSON: ") + error.message());
-    JsonNode* root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return unexpected(std::string("not a JSON object"));
-    return parse_janus_object(json_node_get_object(root));
-}
 
 std::optional<std::string> invalid_janus_signaller_options_reason(const JanusSignallerOptions& o) {
     const char* scheme = g_uri_peek_scheme(o.url.c_str());
@@ -249,12 +64,16 @@ std::optional<std::string> invalid_janus_signaller_options_reason(const JanusSig
     return std::nullopt;
 }
 
-class JanusSignaller::Impl : public std::enable_shared_from_this<Impl> {
+namespace {
+
+// One session at Janus with one plugin handle; its requests' and long polls'
+// callbacks hold it weakly, so that it may go while they are in flight.
+class JanusSession : public std::enable_shared_from_this<JanusSession> {
 public:
-    Impl(JanusSignallerOptions o, GRef<SoupSession> requests, GRef<SoupSession> polls)
+    JanusSession(JanusSignallerOptions o, GRef<SoupSession> requests, GRef<SoupSession> polls)
         : options(std::move(o)), requests_(std::move(requests)), polls_(std::move(polls)),
           base_url_(without_trailing_slash(options.url)) {}
-    ~Impl() { stop(); }
+    ~JanusSession() { stop(); }
 
     void start(SignallerEvents& events);
     void send_offer(const SessionDescription& offer);
@@ -277,12 +96,12 @@ private:
     // What an async request's callback gets; the weak reference tells a
     // signaller that is gone.
     struct InFlight {
-        std::weak_ptr<Impl> owner;
+        std::weak_ptr<JanusSession> owner;
         GRef<SoupMessage> message;
         Request request;
     };
     struct PollInFlight {
-        std::weak_ptr<Impl> owner;
+        std::weak_ptr<JanusSession> owner;
         GRef<SoupMessage> message;
     };
 
@@ -294,7 +113,7 @@ private:
     std::string session_url() const { return base_url_ + "/" + std::to_string(session_id_); }
     std::string handle_url() const { return session_url() + "/" + std::to_string(handle_id_); }
 
-    void enqueue(Purpose purpose, std::string url, JsonMembers members = {});
+    void enqueue(Purpose purpose, std::string url, JanusMembers members = {});
     void send_next();
     static void on_request_done(GObject* source, GAsyncResult* result, gpointer data);
     // `error`: why the request went nowhere, or nullptr.
@@ -308,6 +127,8 @@ private:
     static void on_poll_done(GObject* source, GAsyncResult* result, gpointer data);
     void poll_done(SoupMessage* message, GBytes* body, const char* error);
     void handle_event(const JanusMessage& event);
+    void handle_error_event(const JanusMessage& event);
+    void handle_handle_event(const JanusMessage& event);
     void handle_plugin_event(const JanusMessage& event);
     bool active() const { return state_ == State::creating || state_ == State::attaching || state_ == State::ready; }
 
@@ -329,7 +150,9 @@ private:
     GSourcePtr deadline_;  // create + attach
 };
 
-const char* JanusSignaller::Impl::purpose_name(Purpose p) {
+}  // namespace
+
+const char* JanusSession::purpose_name(Purpose p) {
     switch (p) {
         case Purpose::create: return "create";
         case Purpose::attach: return "attach";
@@ -341,7 +164,7 @@ const char* JanusSignaller::Impl::purpose_name(Purpose p) {
     return "?";
 }
 
-void JanusSignaller::Impl::start(SignallerEvents& events) {
+void JanusSession::start(SignallerEvents& events) {
     if (state_ != State::idle) {
         g_warning("Janus signaller for %s started twice (or after stop): ignored", options.url.c_str());
         return;
@@ -351,7 +174,7 @@ void JanusSignaller::Impl::start(SignallerEvents& events) {
     deadline_ = attach_source(
         g_timeout_source_new_seconds(options.connect_timeout_s),
         [](gpointer data) -> gboolean {
-            auto self = static_cast<Impl*>(data)->shared_from_this();
+            auto self = static_cast<JanusSession*>(data)->shared_from_this();
             self->deadline_.reset();
             guarded("timeout", [&] {
                 self->fail("no Janus session with " + self->options.plugin + " at " + self->options.url +
@@ -366,14 +189,14 @@ void JanusSignaller::Impl::start(SignallerEvents& events) {
 
 // Requests leave one at a time, in the order they were made: a trickled
 // candidate must not overtake the offer on another connection.
-void JanusSignaller::Impl::enqueue(Purpose purpose, std::string url, JsonMembers members) {
+void JanusSession::enqueue(Purpose purpose, std::string url, JanusMembers members) {
     std::string transaction = random_transaction();
-    std::string text = request_text(purpose_name(purpose), transaction, members);
+    std::string text = janus_request_text(purpose_name(purpose), transaction, members);
     queue_.push_back(Request{purpose, std::move(url), std::move(text), std::move(transaction)});
     send_next();
 }
 
-void JanusSignaller::Impl::send_next() {
+void JanusSession::send_next() {
     if (request_in_flight_ || queue_.empty() || !active()) return;
     Request request = std::move(queue_.front());
     queue_.pop_front();
@@ -390,7 +213,7 @@ void JanusSignaller::Impl::send_next() {
                                      on_request_done, in_flight);
 }
 
-void JanusSignaller::Impl::on_request_done(GObject* source, GAsyncResult* result, gpointer data) {
+void JanusSession::on_request_done(GObject* source, GAsyncResult* result, gpointer data) {
     std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(data));
     GErrorSlot error;
     GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
@@ -404,7 +227,7 @@ void JanusSignaller::Impl::on_request_done(GObject* source, GAsyncResult* result
     });
 }
 
-void JanusSignaller::Impl::request_done(const Request& request, SoupMessage* message, GBytes* body,
+void JanusSession::request_done(const Request& request, SoupMessage* message, GBytes* body,
                                         const char* error) {
     if (error) return request_failed(request, error);
     guint status = soup_message_get_status(message);
@@ -413,15 +236,11 @@ void JanusSignaller::Impl::request_done(const Request& request, SoupMessage* mes
     const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
     auto reply = parse_janus_message(std::string_view(bytes ? bytes : "", size));
     if (!reply) return request_failed(request, "unusable reply: " + reply.error());
-    if (reply->transaction != request.transaction) {
-        g_warning("janus: %s reply carries transaction %s, expected %s", purpose_name(request.purpose),
-                  quoted(reply->transaction).c_str(), request.transaction.c_str());
-        return request_failed(request, "reply to another transaction");
-    }
+    if (auto why = janus_reply_problem(*reply, request.transaction)) return request_failed(request, *why);
     handle_reply(request, *reply);
 }
 
-void JanusSignaller::Impl::request_failed(const Request& request, const std::string& why) {
+void JanusSession::request_failed(const Request& request, const std::string& why) {
     std::string what = std::string("Janus ") + purpose_name(request.purpose) + " at " + request.url;
     switch (request.purpose) {
         case Purpose::hangup:
@@ -433,9 +252,9 @@ void JanusSignaller::Impl::request_failed(const Request& request, const std::str
     }
 }
 
-void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessage& reply) {
+void JanusSession::handle_reply(const Request& request, const JanusMessage& reply) {
     const char* what = purpose_name(request.purpose);
-    if (reply.janus == "error") {
+    if (reply.kind == JanusKind::error) {
         std::string why = "Janus refused " + std::string(what) + ": " + reply.error + " (" +
                           std::to_string(reply.error_code) + ")";
         switch (request.purpose) {
@@ -445,11 +264,11 @@ void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessa
             case Purpose::destroy: g_message("janus: %s", why.c_str()); return;
             default:
                 g_warning("janus: %s", why.c_str());
-                events_->on_refused(janus_code(reply.error_code), why);
+                events_->on_refused(janus_refusal_code(reply.error_code), why);
                 return;
         }
     }
-    if (reply.janus != "success" && reply.janus != "ack") {
+    if (reply.kind != JanusKind::success && reply.kind != JanusKind::ack) {
         g_warning("janus: unexpected %s reply to %s", quoted(reply.janus).c_str(), what);
         return;
     }
@@ -463,7 +282,7 @@ void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessa
         case Purpose::message:
             // A plugin may answer at once ("success" with its data) or later
             // ("ack", then an event on the long poll).
-            if (reply.janus == "success") return handle_plugin_event(reply);
+            if (reply.kind == JanusKind::success) return handle_plugin_event(reply);
             g_debug("janus: message acknowledged");
             return;
         case Purpose::destroy:
@@ -475,7 +294,7 @@ void JanusSignaller::Impl::handle_reply(const Request& request, const JanusMessa
     }
 }
 
-void JanusSignaller::Impl::created(guint64 session_id) {
+void JanusSession::created(guint64 session_id) {
     session_id_ = session_id;
     session_alive_ = true;
     state_ = State::attaching;
@@ -485,7 +304,7 @@ void JanusSignaller::Impl::created(guint64 session_id) {
     enqueue(Purpose::attach, session_url(), {{"plugin", quoted(options.plugin)}, {"opaque_id", quoted(options.name)}});
 }
 
-void JanusSignaller::Impl::attached(guint64 handle_id) {
+void JanusSession::attached(guint64 handle_id) {
     handle_id_ = handle_id;
     state_ = State::ready;
     deadline_.reset();
@@ -494,7 +313,7 @@ void JanusSignaller::Impl::attached(guint64 handle_id) {
     events_->on_ready(options.name);  // last: the handler may destroy us
 }
 
-void JanusSignaller::Impl::poll() {
+void JanusSession::poll() {
     // maxev=1: one event (an object, not an array) per poll.
     std::string url = session_url() + "?maxev=1";
     auto message = adopt_ref(soup_message_new("GET", url.c_str()));
@@ -503,7 +322,7 @@ void JanusSignaller::Impl::poll() {
                                      on_poll_done, in_flight);
 }
 
-void JanusSignaller::Impl::on_poll_done(GObject* source, GAsyncResult* result, gpointer data) {
+void JanusSession::on_poll_done(GObject* source, GAsyncResult* result, gpointer data) {
     std::unique_ptr<PollInFlight> in_flight(static_cast<PollInFlight*>(data));
     GErrorSlot error;
     GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
@@ -516,7 +335,7 @@ void JanusSignaller::Impl::on_poll_done(GObject* source, GAsyncResult* result, g
     });
 }
 
-void JanusSignaller::Impl::poll_done(SoupMessage* message, GBytes* body, const char* error) {
+void JanusSession::poll_done(SoupMessage* message, GBytes* body, const char* error) {
     if (closing_) {  // after our hang-up: the session is going away
         g_debug("janus: long poll ended after the hang-up");
         return;
@@ -536,66 +355,71 @@ void JanusSignaller::Impl::poll_done(SoupMessage* message, GBytes* body, const c
     handle_event(*event);
 }
 
-void JanusSignaller::Impl::handle_event(const JanusMessage& event) {
+void JanusSession::handle_event(const JanusMessage& event) {
     if (event.session_id && event.session_id != session_id_) {
         g_warning("janus: ignoring %s for session %" G_GUINT64_FORMAT ", ours is %" G_GUINT64_FORMAT,
                   event.janus.c_str(), event.session_id, session_id_);
         return;
     }
-    const std::string& kind = event.janus;
-    if (kind == "keepalive") {
-        g_debug("janus: keepalive");
-        return;
-    }
-    if (kind == "timeout") {
-        session_alive_ = false;
-        return fail("Janus session " + std::to_string(session_id_) + " timed out");
-    }
-    if (kind == "error") {
-        std::string why = "Janus error: " + event.error + " (" + std::to_string(event.error_code) + ")";
-        // Without a transaction it is about the poll, i.e. the session.
-        if (event.transaction.empty()) return fail(why + " on session " + std::to_string(session_id_));
-        g_warning("janus: %s", why.c_str());  // the late reply to an acknowledged request
-        return events_->on_refused(janus_code(event.error_code), why);
+    switch (event.kind) {
+        case JanusKind::keepalive: g_debug("janus: keepalive"); return;
+        case JanusKind::timeout:
+            session_alive_ = false;
+            return fail("Janus session " + std::to_string(session_id_) + " timed out");
+        case JanusKind::error: return handle_error_event(event);
+        default: break;
     }
     if (event.sender && event.sender != handle_id_) {
         g_warning("janus: ignoring %s from handle %" G_GUINT64_FORMAT ", ours is %" G_GUINT64_FORMAT,
-                  kind.c_str(), event.sender, handle_id_);
+                  event.janus.c_str(), event.sender, handle_id_);
         return;
     }
+    handle_handle_event(event);
+}
+
+void JanusSession::handle_error_event(const JanusMessage& event) {
+    std::string why = "Janus error: " + event.error + " (" + std::to_string(event.error_code) + ")";
+    // Without a transaction it is about the poll, i.e. the session.
+    if (event.transaction.empty()) return fail(why + " on session " + std::to_string(session_id_));
+    g_warning("janus: %s", why.c_str());  // the late reply to an acknowledged request
+    events_->on_refused(janus_refusal_code(event.error_code), why);
+}
+
+// An event of our plugin handle.
+void JanusSession::handle_handle_event(const JanusMessage& event) {
     const std::string& peer = options.peer_name;
-    if (kind == "event") return handle_plugin_event(event);
-    if (kind == "webrtcup" || kind == "media" || kind == "slowlink") {
-        g_message("janus: %s%s%s", kind.c_str(), event.detail.empty() ? "" : " ", event.detail.c_str());
-        return;
-    }
-    if (kind == "trickle") {
-        if (event.candidates_completed) {
-            g_message("janus: end of candidates");
+    switch (event.kind) {
+        case JanusKind::event: return handle_plugin_event(event);
+        case JanusKind::webrtcup:
+        case JanusKind::media:
+        case JanusKind::slowlink:
+            g_message("janus: %s%s%s", event.janus.c_str(), event.detail.empty() ? "" : " ", event.detail.c_str());
             return;
-        }
-        if (!ready("a candidate")) return;
-        g_message("janus: candidate %s", event.candidate->candidate.c_str());
-        return events_->on_candidate(peer, *event.candidate);
+        case JanusKind::trickle:
+            if (event.candidates_completed) {
+                g_message("janus: end of candidates");
+                return;
+            }
+            if (!ready("a candidate")) return;
+            g_message("janus: candidate %s", event.candidate->candidate.c_str());
+            return events_->on_candidate(peer, *event.candidate);
+        case JanusKind::hangup:
+            g_message("janus: hangup%s%s", event.reason.empty() ? "" : ": ", event.reason.c_str());
+            return events_->on_leave(peer, event.reason.empty() ? std::nullopt : std::optional(event.reason));
+        case JanusKind::detached:
+            g_message("janus: handle %" G_GUINT64_FORMAT " detached", handle_id_);
+            closing_ = true;  // nothing left to send to
+            return events_->on_leave(peer, std::string("detached"));
+        default: g_message("janus: ignoring a %s event", quoted(event.janus).c_str());
     }
-    if (kind == "hangup") {
-        g_message("janus: hangup%s%s", event.reason.empty() ? "" : ": ", event.reason.c_str());
-        return events_->on_leave(peer, event.reason.empty() ? std::nullopt : std::optional(event.reason));
-    }
-    if (kind == "detached") {
-        g_message("janus: handle %" G_GUINT64_FORMAT " detached", handle_id_);
-        closing_ = true;  // nothing left to send to
-        return events_->on_leave(peer, std::string("detached"));
-    }
-    g_message("janus: ignoring a %s event", quoted(kind).c_str());
 }
 
 // The plugin's own reply: an error, an SDP, or something for the log.
-void JanusSignaller::Impl::handle_plugin_event(const JanusMessage& event) {
+void JanusSession::handle_plugin_event(const JanusMessage& event) {
     if (!event.error.empty() || event.error_code) {
         std::string why = options.plugin + " refused: " + event.error + " (" + std::to_string(event.error_code) + ")";
         g_warning("janus: %s", why.c_str());
-        return events_->on_refused(janus_code(event.error_code), why);
+        return events_->on_refused(janus_refusal_code(event.error_code), why);
     }
     if (!event.jsep) {
         g_message("janus: %s event %s", options.plugin.c_str(), event.plugin_data.c_str());
@@ -610,13 +434,13 @@ void JanusSignaller::Impl::handle_plugin_event(const JanusMessage& event) {
         events_->on_offer(options.peer_name, *event.jsep);
 }
 
-bool JanusSignaller::Impl::ready(const char* what) const {
+bool JanusSession::ready(const char* what) const {
     if (state_ == State::ready && !closing_) return true;
     g_debug("janus: not attached: dropping %s", what);
     return false;
 }
 
-void JanusSignaller::Impl::send_offer(const SessionDescription& offer) {
+void JanusSession::send_offer(const SessionDescription& offer) {
     if (!ready("the offer")) return;
     // The echotest's request: echo both, and no bitrate cap (its REMB would
     // otherwise limit what the caller sends).
@@ -631,7 +455,7 @@ void JanusSignaller::Impl::send_offer(const SessionDescription& offer) {
     enqueue(Purpose::message, handle_url(), {{"body", body}, {"jsep", jsep}});
 }
 
-void JanusSignaller::Impl::send_candidate(const IceCandidate& candidate) {
+void JanusSession::send_candidate(const IceCandidate& candidate) {
     if (!ready("a candidate")) return;
     std::string object = protocol::JsonObjectWriter()
                              .string("candidate", candidate.candidate)
@@ -642,7 +466,7 @@ void JanusSignaller::Impl::send_candidate(const IceCandidate& candidate) {
     enqueue(Purpose::trickle, handle_url(), {{"candidate", object}});
 }
 
-void JanusSignaller::Impl::hang_up(const std::optional<std::string>& reason) {
+void JanusSession::hang_up(const std::optional<std::string>& reason) {
     if (!ready("the hang-up")) return;
     g_message("janus: hanging up%s%s", reason ? ": " : "", reason.value_or("").c_str());
     closing_ = true;
@@ -650,7 +474,7 @@ void JanusSignaller::Impl::hang_up(const std::optional<std::string>& reason) {
     enqueue(Purpose::destroy, session_url());
 }
 
-void JanusSignaller::Impl::fail(const std::string& why) {
+void JanusSession::fail(const std::string& why) {
     if (!active()) return;
     state_ = State::failed;
     g_warning("%s", why.c_str());
@@ -658,13 +482,13 @@ void JanusSignaller::Impl::fail(const std::string& why) {
     events_->on_failed(why);  // last: the handler may destroy the signaller
 }
 
-void JanusSignaller::Impl::stop() {
+void JanusSession::stop() {
     if (state_ == State::stopped) return;
     state_ = State::stopped;
     teardown();
 }
 
-void JanusSignaller::Impl::teardown() {
+void JanusSession::teardown() {
     deadline_.reset();
     queue_.clear();
     g_cancellable_cancel(cancel_.get());
@@ -676,10 +500,10 @@ void JanusSignaller::Impl::teardown() {
 // also hangs up its PeerConnection: the caller usually exits right after
 // stop(), before an async request would leave, and a session left behind
 // keeps echoing until Janus times it out (60 s), loading the next test.
-void JanusSignaller::Impl::destroy_session_now() {
+void JanusSession::destroy_session_now() {
     if (!session_alive_) return;
     session_alive_ = false;
-    std::string text = request_text(purpose_name(Purpose::destroy), random_transaction(), {});
+    std::string text = janus_request_text(purpose_name(Purpose::destroy), random_transaction(), {});
     auto session = adopt_ref(soup_session_new_with_options("timeout", kDestroyTimeoutS, nullptr));
     auto message = adopt_ref(soup_message_new("POST", session_url().c_str()));
     if (!message) return;
@@ -694,24 +518,34 @@ void JanusSignaller::Impl::destroy_session_now() {
                   soup_message_get_status(message.get()));
 }
 
-Result<std::unique_ptr<JanusSignaller>, std::string> JanusSignaller::create(JanusSignallerOptions options) {
-    if (auto why = invalid_janus_signaller_options_reason(options)) return unexpected(*why);
-    auto requests = adopt_ref(soup_session_new_with_options("timeout", options.request_timeout_s, nullptr));
-    auto polls = adopt_ref(soup_session_new_with_options("timeout", kPollTimeoutS, nullptr));
-    auto impl = std::make_shared<Impl>(std::move(options), std::move(requests), std::move(polls));
-    return std::unique_ptr<JanusSignaller>(new JanusSignaller(std::move(impl)));
-}
+namespace {
 
-JanusSignaller::JanusSignaller(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+// What the call holds: it hands everything to the session, for the one peer there is.
+class JanusSignaller final : public peer::Signaller {
+public:
+    explicit JanusSignaller(std::shared_ptr<JanusSession> session) : session_(std::move(session)) {}
+    ~JanusSignaller() override { session_->stop(); }
+    JanusSignaller(const JanusSignaller&) = delete;
+    JanusSignaller& operator=(const JanusSignaller&) = delete;
 
-JanusSignaller::~JanusSignaller() { impl_->stop(); }
+    void start(SignallerEvents& events) override { session_->start(events); }
+    void send_sdp(const std::string& peer, const SessionDescription& description) override;
+    void send_candidate(const std::string& peer, const IceCandidate& candidate) override {
+        if (peer == session_->options.peer_name) session_->send_candidate(candidate);
+    }
+    void hang_up(const std::string& peer, const std::optional<std::string>& reason) override {
+        if (peer == session_->options.peer_name) session_->hang_up(reason);
+    }
+    void stop() override { session_->stop(); }
 
-void JanusSignaller::start(SignallerEvents& events) { impl_->start(events); }
+private:
+    std::shared_ptr<JanusSession> session_;
+};
 
 void JanusSignaller::send_sdp(const std::string& peer, const SessionDescription& description) {
-    if (peer != impl_->options.peer_name) {
+    if (peer != session_->options.peer_name) {
         g_warning("janus: no peer %s (only %s): not sending the %s", quoted(peer).c_str(),
-                  impl_->options.peer_name.c_str(), description.type.c_str());
+                  session_->options.peer_name.c_str(), description.type.c_str());
         return;
     }
     if (description.type != "offer") {
@@ -719,19 +553,17 @@ void JanusSignaller::send_sdp(const std::string& peer, const SessionDescription&
                   quoted(description.type).c_str());
         return;
     }
-    impl_->send_offer(description);
+    session_->send_offer(description);
 }
 
-void JanusSignaller::send_candidate(const std::string& peer, const IceCandidate& candidate) {
-    if (peer == impl_->options.peer_name) impl_->send_candidate(candidate);
+}  // namespace
+
+Result<std::unique_ptr<peer::Signaller>, std::string> make_janus_signaller(JanusSignallerOptions options) {
+    if (auto why = invalid_janus_signaller_options_reason(options)) return unexpected(*why);
+    auto requests = adopt_ref(soup_session_new_with_options("timeout", options.request_timeout_s, nullptr));
+    auto polls = adopt_ref(soup_session_new_with_options("timeout", kPollTimeoutS, nullptr));
+    auto session = std::make_shared<JanusSession>(std::move(options), std::move(requests), std::move(polls));
+    return std::unique_ptr<peer::Signaller>(std::make_unique<JanusSignaller>(std::move(session)));
 }
 
-void JanusSignaller::hang_up(const std::string& peer, const std::optional<std::string>& reason) {
-    if (peer == impl_->options.peer_name) impl_->hang_up(reason);
-}
-
-void JanusSignaller::stop() { impl_->stop(); }
-
-const JanusSignallerOptions& JanusSignaller::options() const { return impl_->options; }
-
-}  // namespace mp::peer
+}  // namespace mp::bench
