@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <utility>
 
 #undef G_LOG_DOMAIN
@@ -34,6 +35,13 @@ void guarded(const char* where, Fn&& fn) {
     peer::support::guarded("janus signaling", where, std::forward<Fn>(fn));
 }
 using peer::support::quoted;
+
+// A reply's or an event's body, parsed.
+Result<JanusMessage, std::string> parse_body(GBytes* body) {
+    gsize size = 0;
+    const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
+    return parse_janus_message(std::string_view(bytes ? bytes : "", size));
+}
 
 // A transaction id: Janus echoes it in the request's reply.
 std::string random_transaction() {
@@ -93,16 +101,15 @@ private:
         std::string body;
         std::string transaction;
     };
+    // What to do with a request's outcome; `error`: why it went nowhere, or nullptr.
+    using Done = std::function<void(JanusSession&, SoupMessage*, GBytes* body, const char* error)>;
     // What an async request's callback gets; the weak reference tells a
-    // signaller that is gone.
+    // session that is gone.
     struct InFlight {
         std::weak_ptr<JanusSession> owner;
         GRef<SoupMessage> message;
-        Request request;
-    };
-    struct PollInFlight {
-        std::weak_ptr<JanusSession> owner;
-        GRef<SoupMessage> message;
+        const char* where;  // for the log, should `done` throw
+        Done done;
     };
 
     static std::string without_trailing_slash(std::string url) {
@@ -115,8 +122,10 @@ private:
 
     void enqueue(Purpose purpose, std::string url, JanusMembers members = {});
     void send_next();
-    static void on_request_done(GObject* source, GAsyncResult* result, gpointer data);
-    // `error`: why the request went nowhere, or nullptr.
+    // Sends `message` on `session`; `done` runs on the main context unless
+    // this session is gone, stopped or failed by then.
+    void send_async(SoupSession* session, GRef<SoupMessage> message, const char* where, Done done);
+    static void on_sent(GObject* source, GAsyncResult* result, gpointer data);
     void request_done(const Request& request, SoupMessage* message, GBytes* body, const char* error);
     void request_failed(const Request& request, const std::string& why);
     void handle_reply(const Request& request, const JanusMessage& reply);
@@ -124,7 +133,6 @@ private:
     void attached(guint64 handle_id);
 
     void poll();
-    static void on_poll_done(GObject* source, GAsyncResult* result, gpointer data);
     void poll_done(SoupMessage* message, GBytes* body, const char* error);
     void handle_event(const JanusMessage& event);
     void handle_error_event(const JanusMessage& event);
@@ -208,33 +216,38 @@ void JanusSession::send_next() {
     GBytesPtr body(g_bytes_new(request.body.data(), request.body.size()));
     soup_message_set_request_body_from_bytes(message.get(), "application/json", body.get());
     request_in_flight_ = true;
-    auto* in_flight = new InFlight{weak_from_this(), message, std::move(request)};
-    soup_session_send_and_read_async(requests_.get(), message.get(), G_PRIORITY_DEFAULT, cancel_.get(),
-                                     on_request_done, in_flight);
+    send_async(requests_.get(), std::move(message), "reply",
+               [request = std::move(request)](JanusSession& self, SoupMessage* reply, GBytes* body,
+                                              const char* error) {
+                   self.request_in_flight_ = false;
+                   self.request_done(request, reply, body, error);
+                   self.send_next();  // checks that the handler did not stop us
+               });
 }
 
-void JanusSession::on_request_done(GObject* source, GAsyncResult* result, gpointer data) {
+void JanusSession::send_async(SoupSession* session, GRef<SoupMessage> message, const char* where, Done done) {
+    SoupMessage* sent = message.get();
+    auto* in_flight = new InFlight{weak_from_this(), std::move(message), where, std::move(done)};
+    soup_session_send_and_read_async(session, sent, G_PRIORITY_DEFAULT, cancel_.get(), on_sent, in_flight);
+}
+
+void JanusSession::on_sent(GObject* source, GAsyncResult* result, gpointer data) {
     std::unique_ptr<InFlight> in_flight(static_cast<InFlight*>(data));
     GErrorSlot error;
     GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
     auto self = in_flight->owner.lock();
     if (!self || !self->active()) return;  // stopped or failed meanwhile
-    guarded("reply", [&] {
-        self->request_in_flight_ = false;
-        self->request_done(in_flight->request, in_flight->message.get(), body.get(),
-                           error ? error.message() : nullptr);
-        self->send_next();  // checks that the handler did not stop us
+    guarded(in_flight->where, [&] {
+        in_flight->done(*self, in_flight->message.get(), body.get(), error ? error.message() : nullptr);
     });
 }
 
 void JanusSession::request_done(const Request& request, SoupMessage* message, GBytes* body,
-                                        const char* error) {
+                                const char* error) {
     if (error) return request_failed(request, error);
     guint status = soup_message_get_status(message);
     if (status != SOUP_STATUS_OK) return request_failed(request, "HTTP " + std::to_string(status));
-    gsize size = 0;
-    const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
-    auto reply = parse_janus_message(std::string_view(bytes ? bytes : "", size));
+    auto reply = parse_body(body);
     if (!reply) return request_failed(request, "unusable reply: " + reply.error());
     if (auto why = janus_reply_problem(*reply, request.transaction)) return request_failed(request, *why);
     handle_reply(request, *reply);
@@ -316,23 +329,12 @@ void JanusSession::attached(guint64 handle_id) {
 void JanusSession::poll() {
     // maxev=1: one event (an object, not an array) per poll.
     std::string url = session_url() + "?maxev=1";
-    auto message = adopt_ref(soup_message_new("GET", url.c_str()));
-    auto* in_flight = new PollInFlight{weak_from_this(), message};
-    soup_session_send_and_read_async(polls_.get(), message.get(), G_PRIORITY_DEFAULT, cancel_.get(),
-                                     on_poll_done, in_flight);
-}
-
-void JanusSession::on_poll_done(GObject* source, GAsyncResult* result, gpointer data) {
-    std::unique_ptr<PollInFlight> in_flight(static_cast<PollInFlight*>(data));
-    GErrorSlot error;
-    GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
-    auto self = in_flight->owner.lock();
-    if (!self || !self->active()) return;
-    guarded("poll", [&] {
-        self->poll_done(in_flight->message.get(), body.get(), error ? error.message() : nullptr);
-        // Again, unless the handler stopped us or the session is gone.
-        if (self->active() && self->session_alive_) self->poll();
-    });
+    send_async(polls_.get(), adopt_ref(soup_message_new("GET", url.c_str())), "poll",
+               [](JanusSession& self, SoupMessage* reply, GBytes* body, const char* error) {
+                   self.poll_done(reply, body, error);
+                   // Again, unless the handler stopped us or the session is gone.
+                   if (self.active() && self.session_alive_) self.poll();
+               });
 }
 
 void JanusSession::poll_done(SoupMessage* message, GBytes* body, const char* error) {
@@ -345,9 +347,7 @@ void JanusSession::poll_done(SoupMessage* message, GBytes* body, const char* err
         std::string why = error ? error : "HTTP " + std::to_string(soup_message_get_status(message));
         return fail("lost Janus session " + std::to_string(session_id_) + " at " + options.url + ": " + why);
     }
-    gsize size = 0;
-    const char* bytes = body ? static_cast<const char*>(g_bytes_get_data(body, &size)) : nullptr;
-    auto event = parse_janus_message(std::string_view(bytes ? bytes : "", size));
+    auto event = parse_body(body);
     if (!event) {
         g_warning("janus: ignoring an unusable event: %s", event.error().c_str());
         return;
