@@ -3,6 +3,7 @@
 #include "janus/janus_messages.hpp"
 
 #include "common/gobj.hpp"
+#include "common/guarded.hpp"
 #include "peer/signaller_support.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -30,10 +31,6 @@ constexpr guint kPollTimeoutS = 45;
 // stop() waits this long at most for Janus to destroy the session.
 constexpr guint kDestroyTimeoutS = 2;
 
-template <typename Fn>
-void guarded(const char* where, Fn&& fn) {
-    peer::support::guarded("janus signaling", where, std::forward<Fn>(fn));
-}
 using peer::support::quoted;
 
 // A reply's or an event's body, parsed.
@@ -184,7 +181,7 @@ void JanusSession::start(SignallerEvents& events) {
         [](gpointer data) -> gboolean {
             auto self = static_cast<JanusSession*>(data)->shared_from_this();
             self->deadline_.reset();
-            guarded("timeout", [&] {
+            guarded(G_LOG_DOMAIN, "janus signaling timeout", [&] {
                 self->fail("no Janus session with " + self->options.plugin + " at " + self->options.url +
                            " within " + std::to_string(self->options.connect_timeout_s) + " s");
             });
@@ -216,7 +213,7 @@ void JanusSession::send_next() {
     GBytesPtr body(g_bytes_new(request.body.data(), request.body.size()));
     soup_message_set_request_body_from_bytes(message.get(), "application/json", body.get());
     request_in_flight_ = true;
-    send_async(requests_.get(), std::move(message), "reply",
+    send_async(requests_.get(), std::move(message), "janus signaling reply",
                [request = std::move(request)](JanusSession& self, SoupMessage* reply, GBytes* body,
                                               const char* error) {
                    self.request_in_flight_ = false;
@@ -237,7 +234,7 @@ void JanusSession::on_sent(GObject* source, GAsyncResult* result, gpointer data)
     GBytesPtr body(soup_session_send_and_read_finish(SOUP_SESSION(source), result, error.out()));
     auto self = in_flight->owner.lock();
     if (!self || !self->active()) return;  // stopped or failed meanwhile
-    guarded(in_flight->where, [&] {
+    guarded(G_LOG_DOMAIN, in_flight->where, [&] {
         in_flight->done(*self, in_flight->message.get(), body.get(), error ? error.message() : nullptr);
     });
 }
@@ -329,7 +326,7 @@ void JanusSession::attached(guint64 handle_id) {
 void JanusSession::poll() {
     // maxev=1: one event (an object, not an array) per poll.
     std::string url = session_url() + "?maxev=1";
-    send_async(polls_.get(), adopt_ref(soup_message_new("GET", url.c_str())), "poll",
+    send_async(polls_.get(), adopt_ref(soup_message_new("GET", url.c_str())), "janus signaling poll",
                [](JanusSession& self, SoupMessage* reply, GBytes* body, const char* error) {
                    self.poll_done(reply, body, error);
                    // Again, unless the handler stopped us or the session is gone.
