@@ -1,280 +1,30 @@
 // mediapeer-call: the native caller. Calls a user (a browser or the server
-// peer), sends a test pattern and a tone or a file, counts what comes back
-// (and may record it), and prints the call's set-up times and its frame
-// counts. Exits non-zero if the call fails or no media arrives. With --janus
-// URL it calls the echotest plugin of a Janus server over its HTTP API instead.
-#include "app/media_options.hpp"
-#include "app/peer_options.hpp"
+// peer) through mediapeer-signal, sends a test pattern and a tone or a file,
+// counts what comes back (and may record it), and prints the call's set-up
+// times and its frame counts (app/caller.hpp). Exits non-zero if the call
+// fails or no media arrives.
+#include "app/caller.hpp"
 #include "common/gobj.hpp"
-#include "media/record.hpp"
-#include "peer/janus_signaller.hpp"
-
-#include <glib/gstdio.h>
-#include <unistd.h>
-
-#include <glib-unix.h>
-#include <gst/gst.h>
+#include "peer/ws_signaller.hpp"
 
 #include <cstdio>
 
-namespace {
-
-// Passes everything on, noting when the offer actually leaves: set-up times
-// count from there, not from building the pipeline.
-class OfferClock final : public mp::peer::Signaller {
-public:
-    explicit OfferClock(mp::peer::Signaller& inner) : inner_(inner) {}
-    gint64 offer_sent_us = 0;
-
-    void start(mp::peer::SignallerEvents& events) override { inner_.start(events); }
-    void send_sdp(const std::string& peer, const mp::peer::SessionDescription& d) override {
-        if (d.type == "offer" && !offer_sent_us) offer_sent_us = g_get_monotonic_time();
-        inner_.send_sdp(peer, d);
-    }
-    void send_candidate(const std::string& peer, const mp::peer::IceCandidate& c) override {
-        inner_.send_candidate(peer, c);
-    }
-    void hang_up(const std::string& peer, const std::optional<std::string>& reason) override {
-        inner_.hang_up(peer, reason);
-    }
-    void stop() override { inner_.stop(); }
-
-private:
-    mp::peer::Signaller& inner_;
-};
-
-// The caller: a signaller's events drive one offering call.
-class Caller final : public mp::peer::SignallerEvents, public mp::peer::CallObserver {
-public:
-    Caller(OfferClock& signaller, std::string callee, bool h264, unsigned duration_s,
-           mp::peer::CallOptions options, std::vector<std::string> chat,
-           mp::media::TemplateSettings media, std::string record_to)
-        : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
-          options_(std::move(options)), chat_(std::move(chat)), media_(std::move(media)),
-          record_to_(std::move(record_to)) {
-        media_.counts = counts_;
-    }
-
-    mp::GMainLoopPtr loop{g_main_loop_new(nullptr, FALSE)};
-    int exit_code = 0;
-
-    void on_ready(const std::string&) override {
-        auto behaviour = mp::media::make_templated(media_);
-        if (!record_to_.empty()) behaviour = mp::media::make_recording_to(std::move(behaviour), record_to_);
-        call_ = std::make_shared<mp::peer::Call>(callee_, signaller_, std::move(behaviour), options_, *this);
-        call_->make_offer(mp::peer::caller_lines(h264_), true);
-        watch_ = mp::attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
-                                       self->watch();
-                                       return G_SOURCE_CONTINUE;
-                                   }),
-                                   this);
-    }
-    void on_offer(const std::string& peer, const mp::peer::SessionDescription&) override {
-        g_message("ignored an offer from %s: this peer only calls", peer.c_str());
-        signaller_.hang_up(peer, std::string("busy"));
-    }
-    void on_answer(const std::string& peer, const mp::peer::SessionDescription& answer) override {
-        if (!call_ || peer != callee_) return;
-        answer_us_ = g_get_monotonic_time();
-        call_->accept_answer(answer);
-    }
-    void on_candidate(const std::string& peer, const mp::peer::IceCandidate& c) override {
-        if (call_ && peer == callee_) call_->add_remote_candidate(c);
-    }
-    void on_leave(const std::string& peer, const std::optional<std::string>& reason) override {
-        if (!call_ || peer != callee_) return;
-        call_->end(peer + " hung up" + (reason ? " (" + *reason + ")" : ""), false);
-    }
-    void on_invalid(const std::string& peer, const std::string& why) override {
-        if (call_ && peer == callee_) call_->fail("unusable frame from " + peer + ": " + why);
-    }
-    void on_refused(const std::string& code, const std::string& message) override {
-        finish("refused by the signaling server: " + message + " (" + code + ")", 1);
-    }
-    void on_failed(const std::string& why) override {
-        if (call_ && ice_us_ && !call_->ended()) {  // media does not need signaling
-            g_message("signaling lost (%s); the call goes on", why.c_str());
-            return;
-        }
-        finish(why, 1);
-    }
-    void on_ice_connected(const std::string&) override { ice_us_ = g_get_monotonic_time(); }
-    void on_chat_open(const std::string&) override { chat_open_ = true; }
-    void on_chat_message(const std::string&, const std::string& text) override {
-        std::printf("chat: %s\n", text.c_str());
-        std::fflush(stdout);
-    }
-    // A call that carried media and ended as calls do (we or they hung up,
-    // the file we sent was over) is a success; anything else is not.
-    void on_call_ended(const std::string&, const std::string& reason) override {
-        bool media = counts_->video_received.buffers > 0 || counts_->audio_received.buffers > 0;
-        bool normal = call_->outcome() == mp::peer::CallOutcome::Ended;
-        finish(reason, normal && media ? 0 : 1);
-    }
-
-private:
-    void watch() {
-        gint64 now = g_get_monotonic_time();
-        if (!first_frame_us_ && counts_->video_received.buffers > 0) first_frame_us_ = now;
-        // Chat once media flows both ways: a /stats then has something to say.
-        if (chat_open_ && first_frame_us_ && !chat_sent_) {
-            chat_sent_ = true;
-            for (const auto& text : chat_) call_->send_chat(text);
-        }
-        if (ice_us_ && now - ice_us_ >= gint64{duration_s_} * G_USEC_PER_SEC && !ending_) {
-            ending_ = true;  // the pair in use is read while the call still runs
-            call_->read_selected_pair([this](const std::string& local, const std::string& remote) {
-                std::printf("ice: local %s, remote %s\n", local.empty() ? "unknown" : local.c_str(),
-                            remote.empty() ? "unknown" : remote.c_str());
-                ended_by_us_ = true;
-                call_->end("the call lasted " + std::to_string(duration_s_) + " s", true);
-            });
-        }
-    }
-
-    void finish(const std::string& reason, int code) {
-        watch_.reset();
-        report(reason);
-        exit_code = code;
-        signaller_.stop();
-        g_main_loop_quit(loop.get());
-    }
-
-    double ms_since_offer(gint64 at) const {
-        return at && signaller_.offer_sent_us ? (at - signaller_.offer_sent_us) / 1000.0 : -1;
-    }
-
-    void report(const std::string& reason) {
-        std::printf("call ended: %s\n", reason.c_str());
-        std::printf("setup: answer %.1f ms, ice connected %.1f ms, first frame %.1f ms (after the offer)\n",
-                    ms_since_offer(answer_us_), ms_since_offer(ice_us_), ms_since_offer(first_frame_us_));
-        const auto& c = *counts_;
-        std::printf("sent: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
-                    static_cast<unsigned long long>(c.video_sent.buffers.load()),
-                    static_cast<unsigned long long>(c.video_sent.bytes.load()),
-                    static_cast<unsigned long long>(c.audio_sent.buffers.load()),
-                    static_cast<unsigned long long>(c.audio_sent.bytes.load()));
-        std::printf("received: video %llu frames %llu bytes, audio %llu packets %llu bytes\n",
-                    static_cast<unsigned long long>(c.video_received.buffers.load()),
-                    static_cast<unsigned long long>(c.video_received.bytes.load()),
-                    static_cast<unsigned long long>(c.audio_received.buffers.load()),
-                    static_cast<unsigned long long>(c.audio_received.bytes.load()));
-        std::fflush(stdout);
-    }
-
-    OfferClock& signaller_;
-    std::string callee_;
-    bool h264_;
-    unsigned duration_s_;
-    mp::peer::CallOptions options_;
-    std::vector<std::string> chat_;
-    mp::media::TemplateSettings media_;
-    std::string record_to_;
-    std::shared_ptr<mp::media::MediaCounts> counts_ = std::make_shared<mp::media::MediaCounts>();
-    std::shared_ptr<mp::peer::Call> call_;
-    mp::GSourcePtr watch_;
-    gint64 answer_us_ = 0, ice_us_ = 0, first_frame_us_ = 0;
-    bool ended_by_us_ = false;
-    bool ending_ = false;
-    bool chat_open_ = false, chat_sent_ = false;
-};
-
-}  // namespace
-
-// The recording's container must hold the codec, its directory must take it.
-std::string record_target_problem(const std::string& path, bool h264) {
-    bool webm = g_str_has_suffix(path.c_str(), ".webm"), mkv = g_str_has_suffix(path.c_str(), ".mkv");
-    if (!webm && !mkv) return "--record " + path + ": name a .webm or .mkv file";
-    if (webm && h264) return "--record " + path + ": H.264 goes to .mkv, WebM holds VP8";
-    mp::GCharPtr dir(g_path_get_dirname(path.c_str()));
-    if (g_access(dir.get(), W_OK) != 0) return "--record " + path + ": cannot write to " + dir.get();
-    return "";
-}
-
 int main(int argc, char** argv) {
-    gst_init(&argc, &argv);
-    mp::peer::prepare_dtls_certificate();
-    mp::app::PeerFlags flags;
+    mp::app::CallerProgram program("mediapeer-call", "- call a user");
     char* callee = nullptr;
-    char* send = nullptr;
-    char* record = nullptr;
-    char* janus = nullptr;
-    gint duration = 5;
-    gboolean h264 = FALSE, loop = FALSE;
-    char** chat = nullptr;
-    auto entries = flags.entries();
-    entries.push_back({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required without --janus)", "NAME"});
-    entries.push_back({"janus", 0, 0, G_OPTION_ARG_STRING, &janus,
-                       "Call the echotest plugin of the Janus server whose HTTP API is at URL instead "
-                       "(--signal is then not used)", "http://HOST:PORT/janus"});
-    entries.push_back({"send", 0, 0, G_OPTION_ARG_FILENAME, &send,
-                       "What to send: test (pattern and tone, the default) or a WebM/Matroska/MP4 file",
-                       "test|FILE"});
-    entries.push_back({"loop", 0, 0, G_OPTION_ARG_NONE, &loop, "Send the file again at its end", nullptr});
-    entries.push_back({"record", 0, 0, G_OPTION_ARG_FILENAME, &record,
-                       "Record what the other side sends to FILE (.webm for VP8, .mkv)", "FILE"});
-    entries.push_back({"duration", 0, 0, G_OPTION_ARG_INT, &duration,
-                       "Hang up this long after ICE connects (default 5)", "SECONDS"});
-    entries.push_back({"h264", 0, 0, G_OPTION_ARG_NONE, &h264, "Offer H.264 instead of VP8", nullptr});
-    gboolean relay = FALSE;
-    entries.push_back({"relay", 0, 0, G_OPTION_ARG_NONE, &relay,
-                       "ICE through TURN relays only (the TURN server from --turn or /config.json)", nullptr});
-    entries.push_back({"chat", 0, 0, G_OPTION_ARG_STRING_ARRAY, &chat,
-                       "Send this on the data channel once media arrives (repeatable); replies are printed",
-                       "TEXT"});
-    if (!mp::app::parse_flags("mediapeer-call", "- call a user", entries, argc, argv)) return 2;
-    mp::GCharPtr callee_owned(callee), send_owned(send), record_owned(record), janus_owned(janus);
-    std::vector<std::string> chat_lines;
-    for (char** c = chat; c && *c; ++c) chat_lines.emplace_back(*c);
-    g_strfreev(chat);
-    if (!callee && !janus) {
+    program.add_entry({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
+    if (!program.parse(argc, argv)) return 2;
+    mp::GCharPtr callee_owned(callee);
+    if (!callee) {
         std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
         return 2;
     }
-    std::string callee_name = callee ? callee : "janus";
-    std::string what = send ? send : "test";
-    auto media = what == "test" ? mp::app::load_media("test", "", false) : mp::app::load_media("play", what, loop);
-    if (!media) {
-        std::fprintf(stderr, "mediapeer-call: --send: %s\n", media.error().c_str());
+    if (!program.prepare()) return 2;
+    auto signaller = mp::peer::WsSignaller::create(program.peer.signaller("mediapeer-call"));
+    if (!signaller) {
+        std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
         return 2;
     }
-    std::string record_to = record ? record : "";
-    if (auto problem = record_to.empty() ? "" : record_target_problem(record_to, h264); !problem.empty()) {
-        std::fprintf(stderr, "mediapeer-call: %s\n", problem.c_str());
-        return 2;
-    }
-    std::unique_ptr<mp::peer::Signaller> signaller;
-    mp::peer::CallOptions call_options;
-    if (janus) {
-        mp::peer::JanusSignallerOptions janus_options;
-        janus_options.url = janus;
-        janus_options.name = flags.name ? flags.name : "mediapeer-call";
-        janus_options.peer_name = callee_name;
-        auto created = mp::peer::JanusSignaller::create(std::move(janus_options));
-        if (!created) {
-            std::fprintf(stderr, "mediapeer-call: --janus: %s\n", created.error().c_str());
-            return 2;
-        }
-        signaller = std::move(*created);
-        call_options = flags.call();  // Janus serves no /config.json: --stun/--turn only
-    } else {
-        auto created = mp::peer::WsSignaller::create(flags.signaller("mediapeer-call"));
-        if (!created) {
-            std::fprintf(stderr, "mediapeer-call: %s\n", created.error().c_str());
-            return 2;
-        }
-        call_options = flags.call((*created)->options());
-        signaller = std::move(*created);
-    }
-    OfferClock clock(*signaller);
-    call_options.relay_only = relay;
-    if (relay && call_options.turn_servers.empty()) {
-        std::fprintf(stderr, "mediapeer-call: --relay needs a TURN server (--turn, or the signaling server's /config.json)\n");
-        return 2;
-    }
-    Caller caller(clock, callee_name, h264, static_cast<unsigned>(std::max(duration, 1)), call_options,
-                  chat_lines, std::move(*media), record_to);
-    clock.start(caller);
-    g_main_loop_run(caller.loop.get());
-    return caller.exit_code;
+    auto options = program.peer.call((*signaller)->options());
+    return program.run(**signaller, callee, std::move(options));
 }

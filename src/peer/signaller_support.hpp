@@ -1,7 +1,7 @@
-// Small pieces both signallers (WebSocket, Janus) use at their boundary.
+// Small pieces signallers use at their boundary (the WebSocket one here, the
+// benchmarks' Janus one).
 #pragma once
 
-#include "common/guarded.hpp"
 #include "protocol/json_writer.hpp"
 
 #include <glib.h>
@@ -11,15 +11,6 @@
 #include <string_view>
 
 namespace mp::peer::support {
-
-// Runs a callback from libsoup/GLib through the one guard (common/guarded.hpp),
-// logging "what where: message". Only janus_signaller.cpp still calls it,
-// until it moves to mp::guarded as ws_signaller.cpp has.
-template <typename Fn>
-void guarded(const char* what, const char* where, Fn&& fn) {
-    run_guarded(std::forward<Fn>(fn),
-                [&](const char* message) { g_critical("%s %s: %s", what, where, message); });
-}
 
 // Text from the network, quoted and escaped for a log line.
 inline std::string quoted(std::string_view text) {
