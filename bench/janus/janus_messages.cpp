@@ -1,5 +1,7 @@
 #include "janus/janus_messages.hpp"
 
+#include "protocol/json_object.hpp"
+
 #include "common/gobj.hpp"
 #include "peer/signaller_support.hpp"
 #include "protocol/json_writer.hpp"
@@ -205,17 +207,9 @@ Result<JanusMessage, std::string> parse_janus_object(JsonObject* object) {
 }  // namespace
 
 Result<JanusMessage, std::string> parse_janus_message(std::string_view text) {
-    // json-glib ends strings at an escaped NUL, which would cut an SDP short.
-    if (text.find("\\u0000") != std::string_view::npos)
-        return unexpected(std::string("message contains \\u0000"));
-    auto parser = adopt_ref(json_parser_new_immutable());
-    GErrorSlot error;
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    error.out()))
-        return unexpected(std::string("not JSON: ") + error.message());
-    JsonNode* root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return unexpected(std::string("not a JSON object"));
-    return parse_janus_object(json_node_get_object(root));
+    auto object = protocol::parse_json_object(text, "message");
+    if (!object) return unexpected(object.error().message);
+    return parse_janus_object(object->get());
 }
 
 std::optional<std::string> janus_reply_problem(const JanusMessage& reply, std::string_view transaction) {
