@@ -1,6 +1,7 @@
 // Two real webrtcbin calls in one process, joined by an in-memory signaller:
 // a caller sending a test pattern and a tone, an answerer echoing them.
 // ICE uses 127.0.0.1 only.
+#include "common/main_hop.hpp"
 #include "media/templated.hpp"
 #include "peer/call_manager.hpp"
 #include "peer/call.hpp"
@@ -40,7 +41,7 @@ std::unique_ptr<mp::media::MediaBehaviour> make_test_source(std::shared_ptr<mp::
 class LinkedSignaller final : public Signaller {
 public:
     explicit LinkedSignaller(std::string name) : name_(std::move(name)) {}
-    ~LinkedSignaller() override { *alive_ = false; }  // events still queued are dropped
+    // Events still queued when it goes are dropped (both sides die together).
     void link(LinkedSignaller& other) { other_ = &other; }
 
     void start(SignallerEvents& events) override { events_ = &events; }
@@ -80,20 +81,12 @@ private:
     std::optional<SessionDescription> held_offer_;
     void deliver(std::function<void(SignallerEvents&)> event) {
         LinkedSignaller* to = other_;
-        auto* boxed = new std::function<void()>([to, event, alive = alive_] {
-            if (*alive) event(*to->events_);
-        });
-        g_idle_add_full(
-            G_PRIORITY_DEFAULT,
-            [](gpointer data) -> gboolean {
-                (*static_cast<std::function<void()>*>(data))();
-                return G_SOURCE_REMOVE;
-            },
-            boxed, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+        mp::post_to_main(g_main_context_default(), std::weak_ptr<bool>(alive_),
+                         [to, event](bool&) { event(*to->events_); });
     }
 
     std::string name_;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // both sides die together
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // what queued events hold, weakly
     LinkedSignaller* other_ = nullptr;
     SignallerEvents* events_ = nullptr;
 };
