@@ -27,7 +27,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+ulimit -c unlimited 2>/dev/null || true  # a crash of mediapeer leaves its core in $work
+pushd "$work" > /dev/null  # where a core would go
 start_peers "$work"
+popd > /dev/null
 for _ in $(seq "$pressure"); do (while :; do :; done) & burners+=($!); done
 
 # Waits until the bot has ended as many calls as were made (the caller's
@@ -40,6 +43,12 @@ wait_for_ended() {
 }
 sample() {
   local rss fds threads
+  if [ ! -d "/proc/$bot_pid" ] || grep -q '^State:.*zombie' "/proc/$bot_pid/status" 2>/dev/null; then
+    echo "mediapeer exited during the soak; its log (and core, if any) is in $failed_dir" >&2
+    cp "$work/bot.err" "$work/bot.out" "$failed_dir/"
+    cp "$work"/core* "$failed_dir/" 2>/dev/null || true
+    exit 1
+  fi
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$bot_pid/status")
   fds=$(ls "/proc/$bot_pid/fd" | wc -l)
   threads=$(awk '/^Threads/ {print $2}' "/proc/$bot_pid/status")
