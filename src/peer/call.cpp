@@ -243,13 +243,14 @@ void Call::configure_transceivers() {
 
 // The offer's SDP is parsed once: for the plan, its mids and webrtcbin.
 void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wishes) {
+    auto refuse = [this](const std::string& why) {
+        g_message("%s refused the offer: %s", log_id_.c_str(), why.c_str());
+        fail("offer refused: " + why);
+    };
     auto sdp = parse_sdp(offer.sdp);
-    std::string refused = sdp ? "" : sdp.error();
-    auto plan = sdp ? plan_answer(sdp->get(), wishes) : Result<OfferPlan, std::string>(unexpected(refused));
-    if (!plan) {
-        g_message("%s refused the offer: %s", log_id_.c_str(), plan.error().c_str());
-        return fail("offer refused: " + plan.error());
-    }
+    if (!sdp) return refuse(sdp.error());
+    auto plan = plan_answer(sdp->get(), wishes);
+    if (!plan) return refuse(plan.error());
     lines_ = plan->lines;
     choose_our_ssrcs(lines_);
     mids_ = mids_of(sdp->get());
