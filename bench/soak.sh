@@ -6,7 +6,8 @@
 # The figures should stay flat: nothing may be left behind per call.
 # PRESSURE=N runs N busy loops beside it the whole time (CPU pressure: the
 # rare no-answer showed only under load); PARALLEL=N makes N calls at a time
-# (default 1). A failed call's output is kept in FAILED_DIR (default: a fresh
+# (default 1); DURATION=S makes each call S seconds (default 1: a starved
+# caller may send too few frames in one second to see one echoed). A failed call's output is kept in FAILED_DIR (default: a fresh
 # folder, printed) with mediapeer's log. At the end: how many failed, and the
 # time from offer to answer at the callers (median, p99, max).
 #   [PRESSURE=N] [PARALLEL=N] bench/soak.sh [CALLS] [STEP]
@@ -18,6 +19,7 @@ step=${2:-100}
 work=$(mktemp -d)
 pressure=${PRESSURE:-0}
 parallel=${PARALLEL:-1}
+duration=${DURATION:-1}
 failed_dir=${FAILED_DIR:-$(mktemp -d /tmp/soak-failed.XXXXXX)}
 mkdir -p "$failed_dir"
 bot_pid= signal_pid= burners=()
@@ -44,7 +46,10 @@ wait_for_ended() {
 sample() {
   local rss fds threads
   if [ ! -d "/proc/$bot_pid" ] || grep -q '^State:.*zombie' "/proc/$bot_pid/status" 2>/dev/null; then
-    echo "mediapeer exited during the soak; its log (and core, if any) is in $failed_dir" >&2
+    local status=0
+    wait "$bot_pid" || status=$?
+    echo "mediapeer exited during the soak (status $status$( [ $status -gt 128 ] && echo ", signal $((status - 128))"));" \
+      "its log (and core, if any) is in $failed_dir" >&2
     cp "$work/bot.err" "$work/bot.out" "$failed_dir/"
     cp "$work"/core* "$failed_dir/" 2>/dev/null || true
     exit 1
@@ -59,7 +64,7 @@ sample() {
 call() {
   local out="$work/call$1.out"
   if ! "$build/src/mediapeer-call" --signal "$ws" --name "soak$1" --call server \
-      --ice-address 127.0.0.1 --duration 1 > "$out" 2>&1; then
+      --ice-address 127.0.0.1 --duration "$duration" > "$out" 2>&1; then
     cp "$out" "$failed_dir/soak$1.out"
     grep -m1 '^call ended' "$out" | sed "s/^/soak$1: /" >&2 || true
   fi
@@ -67,7 +72,7 @@ call() {
   rm -f "$out"
 }
 
-echo "$calls calls, $parallel at a time, $pressure busy loops beside them; failed calls kept in $failed_dir"
+echo "$calls calls of $duration s, $parallel at a time, $pressure busy loops beside them; failed calls kept in $failed_dir"
 printf "%6s %10s %6s %8s\n" calls "RSS MiB" fds threads
 sample 0
 : > "$work/answers"
