@@ -32,6 +32,8 @@ struct Flags {
     double max_fps = 50;
     double frame_burst = 200;
     gint64 max_connections = 10000;
+    gint64 max_http_sessions = 1000;
+    gint http_answer_timeout = 10;
     gint ping_interval = 10;
     gint ping_timeout = 30;
     char* auth_secret_file = nullptr;
@@ -77,6 +79,10 @@ struct Flags {
              "Frames a connection may send at once (default 200)", "N"},
             {"max-connections", 0, 0, G_OPTION_ARG_INT64, &max_connections,
              "WebSockets open at once; more are refused with 503 (default 10000)", "N"},
+            {"max-http-sessions", 0, 0, G_OPTION_ARG_INT64, &max_http_sessions,
+             "WHIP and WHEP sessions open at once; more are refused with 503 (default 1000)", "N"},
+            {"http-answer-timeout", 0, 0, G_OPTION_ARG_INT, &http_answer_timeout,
+             "How long a WHIP or WHEP offer waits for the callee's answer; then 504 (default 10)", "SECONDS"},
             {"ping-interval", 0, 0, G_OPTION_ARG_INT, &ping_interval,
              "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
             {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &ping_timeout,
@@ -131,6 +137,8 @@ mp::signal::ServerOptions to_options(const Flags& f) {
     o.rate.frames_per_second = f.max_fps;
     o.rate.frame_burst = f.frame_burst;
     o.max_connections = static_cast<std::size_t>(std::max<gint64>(f.max_connections, 0));
+    o.max_http_sessions = static_cast<std::size_t>(std::max<gint64>(f.max_http_sessions, 0));
+    o.http_answer_timeout_s = static_cast<unsigned>(std::max(f.http_answer_timeout, 0));
     o.ping_interval_s = static_cast<unsigned>(std::max(f.ping_interval, 0));
     o.ping_timeout_s = static_cast<unsigned>(std::max(f.ping_timeout, 0));
     o.login.allow_anonymous = f.allow_anonymous;

@@ -27,4 +27,20 @@ inline constexpr const char* kRateLimited = "rate_limited";
 // page of another site (403); /config.json takes the login codes (401).
 inline constexpr const char* kOriginNotAllowed = "origin_not_allowed";
 
+// The WHIP and WHEP endpoints (docs/protocol.md#whip-and-whep): the status,
+// then the code in the JSON body. The login codes answer a Bearer token (401),
+// `not_online` a POST to a name nobody holds (404).
+inline constexpr const char* kUnsupportedMediaType = "unsupported_media_type";  // 415
+inline constexpr const char* kBadSdp = "bad_sdp";                      // 400: the body is not SDP
+inline constexpr const char* kBusy = "busy";                           // 503: the callee is full
+inline constexpr const char* kOfferRefused = "offer_refused";          // 422: the callee would not answer
+inline constexpr const char* kNoAnswer = "no_answer";                  // 504: no answer in time
+inline constexpr const char* kTooManySessions = "too_many_sessions";   // 503
+inline constexpr const char* kNoSuchSession = "no_such_session";       // 404: ended, or never was
+inline constexpr const char* kNotYourSession = "not_your_session";     // 403: another token's session
+inline constexpr const char* kIfMatchRequired = "if_match_required";   // 428
+inline constexpr const char* kEtagMismatch = "etag_mismatch";          // 412
+inline constexpr const char* kIceRestartUnsupported = "ice_restart_unsupported";  // 422
+inline constexpr const char* kMethodNotAllowed = "method_not_allowed";  // 405
+
 }  // namespace mp::protocol::code

@@ -58,10 +58,9 @@ TurnCredential turn_rest_credential(const std::string& secret, const std::string
     return c;
 }
 
-std::string ice_config_json(const IceOptions& o, std::int64_t now_unix, const std::string& user) {
-    std::string servers;
-    if (!o.stun_urls.empty())
-        servers += protocol::JsonObjectWriter().raw("urls", json_array(o.stun_urls)).finish();
+std::vector<IceServer> ice_servers(const IceOptions& o, std::int64_t now_unix, const std::string& user) {
+    std::vector<IceServer> servers;
+    if (!o.stun_urls.empty()) servers.push_back(IceServer{o.stun_urls, {}, {}});
     if (!o.turn_urls.empty()) {
         TurnCredential c{o.turn_user, o.turn_password};
         if (!o.turn_secret.empty())
@@ -70,12 +69,47 @@ std::string ice_config_json(const IceOptions& o, std::int64_t now_unix, const st
                                      : !o.turn_user.empty()   ? o.turn_user
                                                               : "mediapeer",
                                      now_unix + o.turn_ttl_s);
+        servers.push_back(IceServer{o.turn_urls, c.username, c.credential});
+    }
+    return servers;
+}
+
+namespace {
+
+// A quoted-string of RFC 9110 5.6.4: backslash before `"` and `\`.
+std::string quoted_string(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
+}  // namespace
+
+std::vector<std::string> ice_server_links(const std::vector<IceServer>& servers) {
+    std::vector<std::string> links;
+    for (const IceServer& server : servers)
+        for (const std::string& url : server.urls) {
+            std::string link = "<" + url + ">; rel=\"ice-server\"";
+            if (!server.username.empty())
+                link += "; username=" + quoted_string(server.username) +
+                        "; credential=" + quoted_string(server.credential) + "; credential-type=\"password\"";
+            links.push_back(std::move(link));
+        }
+    return links;
+}
+
+std::string ice_config_json(const IceOptions& o, std::int64_t now_unix, const std::string& user) {
+    std::string servers;
+    for (const IceServer& server : ice_servers(o, now_unix, user)) {
         if (!servers.empty()) servers += ',';
-        servers += protocol::JsonObjectWriter()
-                       .raw("urls", json_array(o.turn_urls))
-                       .string("username", c.username)
-                       .string("credential", c.credential)
-                       .finish();
+        protocol::JsonObjectWriter entry;
+        entry.raw("urls", json_array(server.urls));
+        if (!server.username.empty())
+            entry.string("username", server.username).string("credential", server.credential);
+        servers += entry.finish();
     }
     return protocol::JsonObjectWriter().raw("iceServers", "[" + servers + "]").finish();
 }

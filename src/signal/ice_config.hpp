@@ -29,6 +29,21 @@ struct TurnCredential {
 TurnCredential turn_rest_credential(const std::string& secret, const std::string& user,
                                     std::int64_t expires_unix);
 
+struct IceServer {
+    std::vector<std::string> urls;
+    std::string username;    // TURN only
+    std::string credential;  // TURN only
+};
+
+// The servers of the options, with credentials for `user` (below).
+std::vector<IceServer> ice_servers(const IceOptions& options, std::int64_t now_unix,
+                                   const std::string& user = {});
+
+// The Link header values of a WHIP/WHEP answer (RFC 9725 4.6), one per URL:
+// <turn:host?transport=udp>; rel="ice-server"; username="u"; credential="c";
+// credential-type="password".
+std::vector<std::string> ice_server_links(const std::vector<IceServer>& servers);
+
 // {"iceServers":[{"urls":[...]}, {"urls":[...],"username":...,"credential":...}]}
 // `user`: the user id in --turn-secret user names (empty: --turn-user, else "mediapeer").
 std::string ice_config_json(const IceOptions& options, std::int64_t now_unix,

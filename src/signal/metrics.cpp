@@ -14,14 +14,20 @@ void labelled(PrometheusText& out, const char* name, const char* label,
 
 }  // namespace
 
-std::string render_metrics(const Router& router, const ServerCounters& server) {
+std::string render_metrics(const Router& router, const ServerCounters& server, const HttpSessionCounts& sessions) {
     PrometheusText out;
     const RouterCounters& rc = router.counters();
     out.single("mediapeer_signal_connections", MetricType::gauge, "Open WebSocket connections.",
-               std::uint64_t{router.connection_count()});
+               std::uint64_t{router.connection_count() - sessions.open});
     out.single("mediapeer_signal_connections_total", MetricType::counter, "WebSocket connections accepted.",
                server.connections_opened);
-    out.single("mediapeer_signal_users", MetricType::gauge, "Logged-in users.", std::uint64_t{router.user_count()});
+    out.single("mediapeer_signal_users", MetricType::gauge, "Logged-in users.",
+               std::uint64_t{router.user_count() - sessions.open});
+    out.single("mediapeer_signal_http_sessions", MetricType::gauge, "Open WHIP and WHEP sessions.",
+               std::uint64_t{sessions.open});
+    out.family("mediapeer_signal_http_session_answers_total", MetricType::counter,
+               "Answers of the WHIP and WHEP endpoints, by HTTP status.");
+    labelled(out, "mediapeer_signal_http_session_answers_total", "status", sessions.answers);
     out.single("mediapeer_signal_calls", MetricType::gauge, "Active calls (offers not yet ended).",
                std::uint64_t{router.call_count()});
     out.family("mediapeer_signal_frames_in_total", MetricType::counter,

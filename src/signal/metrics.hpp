@@ -17,6 +17,13 @@ struct ServerCounters {
     std::map<std::string, std::uint64_t> refusals;    // refused upgrades and requests, by code
 };
 
-std::string render_metrics(const Router& router, const ServerCounters& server);
+// The WHIP/WHEP sessions (signal/http_sessions): each is also a router
+// connection, counted here and not as a WebSocket or a user.
+struct HttpSessionCounts {
+    std::size_t open = 0;
+    std::map<std::string, std::uint64_t> answers;  // by HTTP status
+};
+
+std::string render_metrics(const Router& router, const ServerCounters& server, const HttpSessionCounts& sessions);
 
 }  // namespace mp::signal

@@ -106,13 +106,23 @@ void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) 
     send(fx, id, LoginResult{true, c.name, "", ""});
 }
 
+bool Router::admit_unlisted(ConnectionId id, const std::string& name, std::int64_t now_us) {
+    if (connections_.count(id) || by_name_.count(name) || invalid_user_name_reason(name)) return false;
+    on_open(id, now_us);
+    Connection& c = connections_[id];
+    c.name = name;
+    c.listed = false;
+    by_name_[name] = id;
+    return true;
+}
+
 void Router::offer(Effects& fx, ConnectionId id, Connection& c, const Offer& f) {
     if (f.name == c.name) {
         error(fx, id, "offer_to_self", code::kCannotCallSelf, "cannot call yourself");
         return;
     }
     auto callee = by_name_.find(f.name);
-    if (callee == by_name_.end()) {
+    if (callee == by_name_.end() || !connections_[callee->second].listed) {
         error(fx, id, "user_offline", code::kNotOnline, "user " + f.name + " is not online");
         return;
     }
@@ -190,7 +200,7 @@ Effects Router::on_close(ConnectionId id) {
     Connection c = std::move(it->second);
     if (!c.name.empty()) {
         by_name_.erase(c.name);
-        ++users_version_;
+        if (c.listed) ++users_version_;
     }
     if (c.subscribed) --subscribers_;
     connections_.erase(id);
@@ -217,7 +227,8 @@ Effects Router::flush_users() {
 std::vector<std::string> Router::online_names() const {
     std::vector<std::string> names;
     names.reserve(by_name_.size());
-    for (const auto& [name, id] : by_name_) names.push_back(name);
+    for (const auto& [name, id] : by_name_)
+        if (connections_.at(id).listed) names.push_back(name);
     return names;
 }
 

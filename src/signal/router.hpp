@@ -65,6 +65,10 @@ public:
     Effects on_text(ConnectionId connection, std::string_view text, std::int64_t now_us);
     // A parsed frame, routed (no rate limit): the table tests' entry point.
     Effects on_frame(ConnectionId connection, const protocol::ClientFrame& frame);
+    // A connection whose caller was proved outside this protocol (an HTTP
+    // endpoint's request, checked there), logged in as `name` with no gate:
+    // never in `users`, never offered to. False when the name is taken.
+    bool admit_unlisted(ConnectionId connection, const std::string& name, std::int64_t now_us);
     // The connection is gone: its name is freed, its partners get `leave`.
     Effects on_close(ConnectionId connection);
 
@@ -83,6 +87,7 @@ private:
         std::string name;  // empty until logged in
         std::vector<ConnectionId> partners;  // most recent call last
         bool subscribed = false;
+        bool listed = true;  // false: admitted by an HTTP endpoint
         std::uint64_t users_seen = 0;
         double tokens = 0;
         std::int64_t tokens_at_us = 0;

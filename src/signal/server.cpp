@@ -4,6 +4,8 @@
 #include "common/guarded.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/json_writer.hpp"
+#include "signal/http_reply.hpp"
+#include "signal/http_sessions.hpp"
 #include "signal/metrics.hpp"
 #include "signal/static_files.hpp"
 #include "signal/websocket_hub.hpp"
@@ -77,14 +79,6 @@ std::optional<std::string> invalid_auth_options_reason(const ServerOptions& o) {
     return std::nullopt;
 }
 
-// A 4xx/5xx with a short text body: an empty one makes Chromium show its own
-// error page instead of ours.
-void fail_status(SoupServerMessage* msg, guint status, const std::string& why) {
-    std::string body = std::to_string(status) + " " + soup_status_get_phrase(status) + ": " + why + "\n";
-    soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, body.data(), body.size());
-    soup_server_message_set_status(msg, status, nullptr);
-}
-
 std::unique_ptr<TokenGate> gate_for(const ServerOptions& o) {
     if (o.auth_secret.empty()) return nullptr;
     return std::make_unique<TokenGate>(TokenKey(o.auth_secret), o.login,
@@ -99,6 +93,8 @@ std::optional<std::string> invalid_server_options_reason(const ServerOptions& o)
         return "--tls-cert and --tls-key go together";
     if (o.max_frame_bytes < 1024) return "--max-frame-bytes must be at least 1024";
     if (o.max_connections < 1) return "--max-connections must be at least 1";
+    if (o.max_http_sessions < 1) return "--max-http-sessions must be at least 1";
+    if (o.http_answer_timeout_s < 1) return "--http-answer-timeout must be at least 1";
     if (o.rate.frames_per_second < 0 || (o.rate.frames_per_second > 0 && o.rate.frame_burst < 1))
         return "--max-frames-per-second must be 0 (no limit) or positive, --frame-burst at least 1";
     if (o.ping_interval_s > 0 && o.ping_timeout_s <= o.ping_interval_s)
@@ -118,6 +114,7 @@ struct SignalServer::Impl final : WebSocketEvents {
     Router router;
     ServerCounters counters;
     WebSocketHub hub;
+    HttpSessions sessions;
     // Connections we are closing, with the /metrics label of why.
     std::unordered_map<WebSocketId, const char*> closing;
     gint64 started_us = g_get_monotonic_time();
@@ -130,7 +127,8 @@ struct SignalServer::Impl final : WebSocketEvents {
     std::function<void()> shutdown_done;
 
     explicit Impl(const ServerOptions& o)
-        : options(o), gate(gate_for(o)), router(o.rate, gate.get()), hub(*this, WebSocketLimits{o.max_frame_bytes}) {
+        : options(o), gate(gate_for(o)), router(o.rate, gate.get()), hub(*this, WebSocketLimits{o.max_frame_bytes}),
+          sessions(session_host(), HttpSessionLimits{o.max_http_sessions, o.http_answer_timeout_s * 1000}) {
         for (const char* limit : {"frame_size", "frames_per_second", "connections"})
             counters.limit_hits[limit] = 0;
     }
@@ -142,6 +140,9 @@ struct SignalServer::Impl final : WebSocketEvents {
     void on_failure(WebSocketId id, const ws::Failure& failure) override;
     void on_closed(WebSocketId id) override;
     void apply(const Effects& fx);
+    HttpSessionHost session_host();
+    Result<std::string, Refusal> bearer_subject(SoupServerMessage* msg);
+    std::vector<std::string> ice_links(const std::string& subject) const;
     void close(WebSocketId id, gushort code, const char* text, const char* reason);
     void drop(WebSocketId id, gushort code, const char* text, const char* reason);
     void schedule_users_push();
@@ -204,13 +205,49 @@ void SignalServer::Impl::on_closed(WebSocketId id) {
 }
 
 void SignalServer::Impl::apply(const Effects& fx) {
-    for (const Outgoing& out : fx.sends) hub.send_text(out.to, protocol::serialize(out.frame));
+    for (const Outgoing& out : fx.sends) {
+        if (sessions.owns(out.to))
+            sessions.deliver(out.to, out.frame);
+        else
+            hub.send_text(out.to, protocol::serialize(out.frame));
+    }
     for (const Closing& c : fx.closes) {
+        if (sessions.owns(c.connection)) continue;  // the router asks no close of a session's
         if (c.label == protocol::code::kRateLimited) ++counters.limit_hits["frames_per_second"];
         g_message("connection %" G_GUINT64_FORMAT ": %s: closing it (%u)", c.connection, c.reason.c_str(), c.code);
         close(c.connection, c.code, c.reason.c_str(), c.label.c_str());
     }
     schedule_users_push();
+}
+
+// The WHIP/WHEP sessions' calls go through the router like any other.
+HttpSessionHost SignalServer::Impl::session_host() {
+    HttpSessionHost host;
+    host.admit = [this](ConnectionId id, const std::string& name) {
+        return router.admit_unlisted(id, name, g_get_monotonic_time());
+    };
+    host.route = [this](ConnectionId id, const protocol::ClientFrame& frame) { apply(router.on_frame(id, frame)); };
+    host.close = [this](ConnectionId id) { apply(router.on_close(id)); };
+    host.authorize = [this](SoupServerMessage* msg) { return bearer_subject(msg); };
+    host.ice_links = [this](const std::string& subject) { return ice_links(subject); };
+    return host;
+}
+
+// A WHIP/WHEP request's caller: with auth on, the subject of its Bearer token
+// (or nobody, where anonymous logins are allowed).
+Result<std::string, Refusal> SignalServer::Impl::bearer_subject(SoupServerMessage* msg) {
+    auto user = config_user(msg, nullptr);
+    if (!user && user.error().code == protocol::code::kTokenRequired && options.login.allow_anonymous)
+        return std::string();
+    if (!user) ++counters.refusals[user.error().code];
+    return user;
+}
+
+// As /config.json gives them: TURN only to a token's holder when auth is on.
+std::vector<std::string> SignalServer::Impl::ice_links(const std::string& subject) const {
+    IceOptions ice = options.ice;
+    if (gate && subject.empty()) ice.turn_urls.clear();
+    return ice_server_links(ice_servers(ice, g_get_real_time() / G_USEC_PER_SEC, subject));
 }
 
 void SignalServer::Impl::close(WebSocketId id, gushort code, const char* text, const char* reason) {
@@ -269,22 +306,23 @@ SignalServer::Impl::~Impl() {
 }
 
 void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, GHashTable* query) {
-    if (take_upgrade(msg, path)) return;
+    if (take_upgrade(msg, path) || sessions.handle(msg, path)) return;
     const char* method = soup_server_message_get_method(msg);
     if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-        fail_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD are served here");
+        reply_text_failure(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET and HEAD are served here");
         return;
     }
     std::string p = path;
     std::string body, type = "application/json";
     if (p == "/healthz") {
         gint64 uptime_s = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
-        body = "{\"status\":\"ok\",\"connections\":" + std::to_string(router.connection_count()) +
-               ",\"users\":" + std::to_string(router.user_count()) +
+        body = "{\"status\":\"ok\",\"connections\":" + std::to_string(router.connection_count() - sessions.size()) +
+               ",\"users\":" + std::to_string(router.user_count() - sessions.size()) +
                ",\"calls\":" + std::to_string(router.call_count()) +
+               ",\"http_sessions\":" + std::to_string(sessions.size()) +
                ",\"uptime_s\":" + std::to_string(uptime_s) + "}";
     } else if (p == "/metrics") {
-        body = render_metrics(router, counters);
+        body = render_metrics(router, counters, HttpSessionCounts{sessions.size(), sessions.answers()});
         type = "text/plain; version=0.0.4; charset=utf-8";
     } else if (p == "/config.json") {
         auto config = config_json(msg, query);
@@ -308,7 +346,7 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
     if (!soup_message_headers_header_contains(request, "Upgrade", "websocket")) return false;
     std::string_view p = path;
     if (p != "/" && p != "/ws") {
-        fail_status(msg, SOUP_STATUS_NOT_FOUND, "the WebSocket is on / and /ws");
+        reply_text_failure(msg, SOUP_STATUS_NOT_FOUND, "the WebSocket is on / and /ws");
     } else if (!origin_allowed(msg)) {
         const char* origin = soup_message_headers_get_one(request, "Origin");
         g_message("refused a WebSocket from a page of origin %s", quoted(origin).c_str());
@@ -316,7 +354,7 @@ bool SignalServer::Impl::take_upgrade(SoupServerMessage* msg, const char* path) 
     } else if (hub.size() >= options.max_connections) {
         ++counters.limit_hits["connections"];
         g_message("refused a WebSocket: %zu connections is the limit", hub.size());
-        fail_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "too many connections; try again later");
+        reply_text_failure(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "too many connections; try again later");
     } else if (soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
         g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote_101), this);
     }
@@ -371,23 +409,15 @@ Result<std::string, Refusal> SignalServer::Impl::config_json(SoupServerMessage* 
     return ice_config_json(stun_only, now);
 }
 
-// A refusal over HTTP: the code and words in a JSON body (an empty 4xx body
-// makes Chromium show its own error page), counted by code.
+// A refusal over HTTP, counted by code.
 void SignalServer::Impl::refuse(SoupServerMessage* msg, guint status, const Refusal& refusal) {
     ++counters.refusals[refusal.code];
-    std::string body =
-        protocol::JsonObjectWriter().string("code", refusal.code).string("message", refusal.message).finish();
-    SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(response, "Cache-Control", "no-store");
-    if (status == SOUP_STATUS_UNAUTHORIZED)
-        soup_message_headers_replace(response, "WWW-Authenticate", "Bearer realm=\"mediapeer\"");
-    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
-    soup_server_message_set_status(msg, status, nullptr);
+    reply_refusal(msg, status, refusal);
 }
 
 void SignalServer::Impl::serve_static(SoupServerMessage* msg, const char* path) {
     if (web_root.empty()) {
-        fail_status(msg, SOUP_STATUS_NOT_FOUND, "this server serves no page");
+        reply_text_failure(msg, SOUP_STATUS_NOT_FOUND, "this server serves no page");
         return;
     }
     auto file = static_file_path(web_root, path);
@@ -395,7 +425,7 @@ void SignalServer::Impl::serve_static(SoupServerMessage* msg, const char* path) 
     gsize size = 0;
     if (!file || !g_file_get_contents(file->c_str(), &contents, &size, nullptr)) {
         guint status = file ? SOUP_STATUS_NOT_FOUND : file.error();
-        fail_status(msg, status, status == SOUP_STATUS_NOT_FOUND ? "no such file" : "not served");
+        reply_text_failure(msg, status, status == SOUP_STATUS_NOT_FOUND ? "no such file" : "not served");
         return;
     }
     SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);

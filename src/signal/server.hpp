@@ -23,6 +23,8 @@ struct ServerOptions {
     std::uint64_t max_frame_bytes = 64 * 1024;
     RouterLimits rate;
     std::size_t max_connections = 10000;
+    std::size_t max_http_sessions = 1000;  // WHIP and WHEP sessions at once
+    unsigned http_answer_timeout_s = 10;   // a WHIP/WHEP offer -> the callee's answer
     unsigned ping_interval_s = 10;  // keepalive ping period
     unsigned ping_timeout_s = 30;   // silence after which a connection is dropped
     // With a secret (--auth-secret-file): logins need a token (but as `login`

@@ -28,6 +28,7 @@ public:
     int stop(int signal = SIGTERM, int timeout_ms = 5000) { return process_->stop(signal, timeout_ms); }
     std::string stderr_text() const { return process_->stderr_text(); }
     bool stopped() const { return process_->stopped(); }
+    int open_fds() const { return process_->open_fds(); }
 
 private:
     std::unique_ptr<Process> process_;

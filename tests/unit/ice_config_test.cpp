@@ -55,3 +55,17 @@ TEST(IceConfig, BadOptionsAreNamed) {
     o.turn_urls = {"stun:x"};
     EXPECT_EQ(invalid_ice_options_reason(o), "--turn stun:x: expected a turn: or turns: URL");
 }
+
+// RFC 9725 4.6: one Link per URL, TURN with its credentials as quoted strings.
+TEST(IceServerLinks, OneLinkPerUrlWithTurnCredentialsQuoted) {
+    mp::signal::IceOptions o;
+    o.stun_urls = {"stun:stun.example.net"};
+    o.turn_urls = {"turn:turn.example.net?transport=udp", "turns:turn.example.net:5349"};
+    o.turn_user = "u\"ser";
+    o.turn_password = "p\\w";
+    EXPECT_EQ(mp::signal::ice_server_links(mp::signal::ice_servers(o, 0)),
+              (std::vector<std::string>{
+                  R"(<stun:stun.example.net>; rel="ice-server")",
+                  R"(<turn:turn.example.net?transport=udp>; rel="ice-server"; username="u\"ser"; credential="p\\w"; credential-type="password")",
+                  R"(<turns:turn.example.net:5349>; rel="ice-server"; username="u\"ser"; credential="p\\w"; credential-type="password")"}));
+}

@@ -1,5 +1,6 @@
 // The router as tables: (connection, frame) -> the frames it sends, one table
 // per rule of docs/protocol.md.
+#include "protocol/codes.hpp"
 #include "signal/router.hpp"
 
 #include <gtest/gtest.h>
@@ -268,4 +269,35 @@ TEST(RouterRateLimit, TokensRefillOverTime) {
     std::int64_t now = 0;
     for (int i = 0; i < 50; ++i, now += 100'000)  // exactly 10 frames/s
         EXPECT_TRUE(router.on_text(A, R"({"type":"users"})", now).closes.empty()) << i;
+}
+
+// An HTTP endpoint's caller (signal/http_sessions): logged in without a
+// login frame, routed like anyone, seen and called by nobody.
+TEST(RouterUnlisted, AnAdmittedCallerCallsAndIsAnsweredButIsNeitherListedNorCallable) {
+    Router router(RouterLimits{0, 0});
+    constexpr ConnectionId kSession = ConnectionId{1} << 62;
+    router.on_open(A, 0);
+    router.on_open(B, 0);
+    router.on_text(A, R"({"type":"login","name":"bot"})", 0);
+    router.on_text(B, R"({"type":"login","name":"alice"})", 0);
+    ASSERT_TRUE(router.admit_unlisted(kSession, "whip-1", 0));
+    EXPECT_FALSE(router.admit_unlisted(kSession + 1, "whip-1", 0)) << "the name is taken";
+    EXPECT_FALSE(router.admit_unlisted(kSession + 1, "bot", 0)) << "the name is taken";
+
+    Effects offer = router.on_frame(kSession, Offer{"bot", "{}"});
+    EXPECT_EQ(offer.sends, (std::vector<Outgoing>{{A, Offer{"whip-1", "{}"}}}));
+    Effects answer = router.on_text(A, R"({"type":"answer","name":"whip-1","answer":{}})", 0);
+    EXPECT_EQ(answer.sends, (std::vector<Outgoing>{{kSession, Answer{"bot", "{}"}}}));
+
+    Effects users = router.on_text(B, R"({"type":"users"})", 0);
+    EXPECT_EQ(users.sends, (std::vector<Outgoing>{{B, UsersList{{"alice", "bot"}}}}));
+    Effects call = router.on_text(B, R"({"type":"offer","name":"whip-1","offer":{}})", 0);
+    ASSERT_EQ(call.sends.size(), 1u);
+    EXPECT_EQ(std::get<Error>(call.sends[0].frame).code, code::kNotOnline);
+
+    router.flush_users();
+    Effects gone = router.on_close(kSession);
+    EXPECT_EQ(gone.sends, (std::vector<Outgoing>{{A, Leave{"whip-1", std::nullopt}}}));
+    EXPECT_FALSE(router.users_dirty()) << "the list did not change";
+    EXPECT_TRUE(router.admit_unlisted(kSession + 1, "whip-1", 0)) << "the name is free again";
 }
