@@ -40,8 +40,6 @@ struct HttpSessions::Session {
 
 namespace {
 
-// Far above the WebSocket hub's ids, which count up from 1.
-constexpr ConnectionId kFirstSessionConnection = ConnectionId{1} << 62;
 constexpr int kAdmitAttempts = 100;
 constexpr const char* kSessionsPath = "/sessions/";
 
@@ -108,7 +106,7 @@ std::string offer_payload(const std::string& sdp) {
 }  // namespace
 
 HttpSessions::HttpSessions(HttpSessionHost host, HttpSessionLimits limits)
-    : host_(std::move(host)), limits_(limits), next_connection_(kFirstSessionConnection) {}
+    : host_(std::move(host)), limits_(limits), next_connection_(kFirstConnection) {}
 
 HttpSessions::~HttpSessions() = default;
 
@@ -125,8 +123,6 @@ bool HttpSessions::handle(SoupServerMessage* msg, const char* path) {
     }
     return true;
 }
-
-bool HttpSessions::owns(ConnectionId connection) const { return by_connection_.count(connection) > 0; }
 
 void HttpSessions::reply(SoupServerMessage* msg, guint status, const Refusal& refusal) {
     ++answers_[std::to_string(status)];

@@ -56,9 +56,15 @@ public:
     // A request on /whip/NAME, /whep/NAME or /sessions/ID: answered, or its
     // answer pending, and true; another path: false, nothing done.
     bool handle(SoupServerMessage* msg, const char* path);
+    // Sessions' router connections, far above the WebSocket hub's ids (which
+    // count up from 1): the relay's hot path tells them apart with one compare.
+    static constexpr ConnectionId kFirstConnection = ConnectionId{1} << 62;
+
     // Whether `connection` is a session's: the router's frames to it come to
     // deliver(), not to a WebSocket.
-    bool owns(ConnectionId connection) const;
+    bool owns(ConnectionId connection) const {
+        return connection >= kFirstConnection && by_connection_.count(connection) > 0;
+    }
     void deliver(ConnectionId connection, const protocol::ServerFrame& frame);
 
     std::size_t size() const { return by_id_.size(); }
