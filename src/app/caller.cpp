@@ -31,6 +31,9 @@ public:
     void send_candidate(const std::string& peer, const peer::IceCandidate& c) override {
         inner_.send_candidate(peer, c);
     }
+    void send_end_of_candidates(const std::string& peer, const std::string& mid) override {
+        inner_.send_end_of_candidates(peer, mid);
+    }
     void hang_up(const std::string& peer, const std::optional<std::string>& reason) override {
         inner_.hang_up(peer, reason);
     }

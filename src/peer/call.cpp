@@ -137,7 +137,8 @@ void Call::connect_negotiation_signals() {
 }
 
 void Call::connect_state_signals() {
-    for (const char* property : {"notify::ice-connection-state", "notify::connection-state"})
+    for (const char* property :
+         {"notify::ice-connection-state", "notify::connection-state", "notify::ice-gathering-state"})
         g_signal_connect(webrtc_, property,
                          G_CALLBACK(+[](GstElement* webrtc, GParamSpec* spec, Handle* h) {
                              guarded(G_LOG_DOMAIN, "connection state", [&] {
@@ -461,6 +462,10 @@ void Call::read_selected_pair(std::function<void(const std::string&, const std::
 void Call::on_state(const char* what, int state) {
     bool ice = g_str_equal(what, "ice-connection-state");
     g_debug("%s %s: %d", log_id_.c_str(), what, state);
+    if (g_str_equal(what, "ice-gathering-state")) {
+        if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) on_gathering_done();
+        return;
+    }
     if (ice && (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
                 state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) && !ice_connected_) {
         ice_connected_ = true;
@@ -470,6 +475,13 @@ void Call::on_state(const char* what, int state) {
     if (ice && state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) fail("ICE failed");
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) fail("DTLS failed");
     if (!ice && state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) on_connected();
+}
+
+// Told once: a WHIP endpoint answers its client with every candidate then.
+void Call::on_gathering_done() {
+    if (gathering_done_ || ended_) return;
+    gathering_done_ = true;
+    signaller_.send_end_of_candidates(peer_, mids_.empty() ? "0" : mids_.front());
 }
 
 // ICE and DTLS are up: what is sent from now on arrives.

@@ -100,6 +100,7 @@ private:
     void on_incoming_pad(GstPad* pad);
     void on_state(const char* what, int state);
     void on_connected();
+    void on_gathering_done();
     const media::MediaLine* line_for_mline(unsigned mline) const;
     // Chat.
     static void listen_to_channel(GstWebRTCDataChannel* channel, Handle* handle);
@@ -128,6 +129,7 @@ private:
     std::vector<IceCandidate> pending_candidates_;
     bool remote_set_ = false;
     bool ice_connected_ = false;
+    bool gathering_done_ = false;
     bool connected_ = false;  // ICE and DTLS
     CallOutcome outcome_ = CallOutcome::Ended;
     bool ended_ = false;

@@ -51,6 +51,9 @@ public:
     virtual void start(SignallerEvents& events) = 0;
     virtual void send_sdp(const std::string& peer, const SessionDescription& description) = 0;
     virtual void send_candidate(const std::string& peer, const IceCandidate& candidate) = 0;
+    // Every local candidate has been sent (RFC 8838 end-of-candidates, for the
+    // m-line `mid`): a WHIP endpoint answers its client then, not after a wait.
+    virtual void send_end_of_candidates(const std::string& /*peer*/, const std::string& /*mid*/) {}
     virtual void hang_up(const std::string& peer, const std::optional<std::string>& reason) = 0;
     virtual void stop() = 0;
 };

@@ -548,6 +548,10 @@ void WsSignaller::send_candidate(const std::string& peer, const IceCandidate& ca
     impl_->send(protocol::Candidate{peer, ice_candidate_json(candidate)}, peer);
 }
 
+void WsSignaller::send_end_of_candidates(const std::string& peer, const std::string& mid) {
+    impl_->send(protocol::Candidate{peer, ice_candidate_json(IceCandidate{"", mid, 0})}, peer);
+}
+
 void WsSignaller::hang_up(const std::string& peer, const std::optional<std::string>& reason) {
     impl_->send(protocol::Leave{peer, reason}, peer);
 }

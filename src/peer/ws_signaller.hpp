@@ -47,6 +47,8 @@ public:
     // Before on_ready and after on_failed or stop(), these drop what they send.
     void send_sdp(const std::string& peer, const SessionDescription& description) override;
     void send_candidate(const std::string& peer, const IceCandidate& candidate) override;
+    // As the page does: a `candidate` whose candidate is empty.
+    void send_end_of_candidates(const std::string& peer, const std::string& mid) override;
     void hang_up(const std::string& peer, const std::optional<std::string>& reason) override;
     // Closes the WebSocket (1000); no event fires afterwards. Idempotent.
     void stop() override;

@@ -1,0 +1,44 @@
+// WHIP to the real server peer: mediapeer answers an HTTP offer like any
+// other, and the 201 holds its candidates and their end (mediapeer says when
+// it has gathered them all, so the endpoint does not wait them out).
+#include "support/http_exchange.hpp"
+#include "support/peers_fixture.hpp"
+#include "support/pump.hpp"
+
+using namespace mp::test;
+
+namespace {
+
+// A browser's offer, by hand: Opus and VP8 both ways, bundled, trickle ICE.
+std::string browser_offer() {
+    std::string fingerprint = "a=fingerprint:sha-256 ";
+    for (int i = 0; i < 32; ++i) fingerprint += (i ? ":" : "") + std::string("AB");
+    std::string media_common = "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:wh1p\r\n"
+                               "a=ice-pwd:whippwdwhippwdwhippwdwh\r\na=ice-options:trickle\r\n" +
+                               fingerprint + "\r\na=setup:actpass\r\n";
+    return "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+           "a=msid-semantic: WMS\r\n"
+           "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" + media_common +
+           "a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
+           "a=fmtp:111 minptime=10;useinbandfec=1\r\na=ssrc:1001 cname:whiptest\r\n"
+           "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n" + media_common +
+           "a=mid:1\r\na=sendrecv\r\na=rtcp-mux\r\na=rtcp-rsize\r\na=rtpmap:96 VP8/90000\r\n"
+           "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=ssrc:2002 cname:whiptest\r\n";
+}
+
+}  // namespace
+
+TEST_F(Peers, AWhipOfferIsAnsweredByTheServerPeerWithEveryCandidateAndTheirEnd) {
+    auto created = mp::test::http(session_, HttpRequest{"POST", signal_->url() + "whip/server", browser_offer(),
+                                                        "application/sdp", {}}, 10000);
+    ASSERT_EQ(created.status, 201u) << created.body << created.error << bot_->stderr_text();
+    EXPECT_NE(created.body.find("a=candidate:"), std::string::npos) << created.body;
+    EXPECT_NE(created.body.find("127.0.0.1"), std::string::npos) << created.body;
+    EXPECT_NE(created.body.find("a=end-of-candidates"), std::string::npos)
+        << "mediapeer did not say it had sent every candidate: " << created.body;
+    auto deleted = mp::test::http(session_, HttpRequest{"DELETE", signal_->url() + created.header("Location").substr(1),
+                                                        {}, {}, {}});
+    EXPECT_EQ(deleted.status, 200u) << deleted.body;
+    EXPECT_TRUE(pump_until([&] { return bot_->stderr_text().find("] ended: ") != std::string::npos; }, 10000))
+        << "the DELETE did not end the call: " << bot_->stderr_text();
+}
