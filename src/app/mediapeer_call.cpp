@@ -2,24 +2,46 @@
 // peer) through mediapeer-signal, sends a test pattern and a tone or a file,
 // counts what comes back (and may record it), and prints the call's set-up
 // times and its frame counts (app/caller.hpp). Exits non-zero if the call
-// fails or no media arrives.
+// fails or no media arrives. With --whip URL it is a WHIP client instead: the
+// same call, offered to a WHIP endpoint over HTTP.
 #include "app/caller.hpp"
 #include "common/gobj.hpp"
+#include "peer/whip_signaller.hpp"
 #include "peer/ws_signaller.hpp"
 
 #include <cstdio>
 
+namespace {
+
+int call_whip(mp::app::CallerProgram& program, const std::string& url) {
+    mp::peer::WhipSignallerOptions options{url, program.peer.ca ? program.peer.ca : "",
+                                           program.peer.token_file ? program.peer.token_file : ""};
+    auto signaller = mp::peer::WhipSignaller::create(options);
+    if (!signaller) {
+        std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());
+        return 2;
+    }
+    return program.run(**signaller, url, program.peer.call());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     mp::app::CallerProgram program("mediapeer-call", "- call a user");
     char* callee = nullptr;
-    program.add_entry({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required)", "NAME"});
+    char* whip = nullptr;
+    program.add_entry({"call", 0, 0, G_OPTION_ARG_STRING, &callee, "User to call (required without --whip)", "NAME"});
+    program.add_entry({"whip", 0, 0, G_OPTION_ARG_STRING, &whip,
+                       "Offer to this WHIP endpoint instead (RFC 9725; --token-file gives its Bearer token)",
+                       "http(s)://HOST:PORT/whip/NAME"});
     if (!program.parse(argc, argv)) return 2;
-    mp::GCharPtr callee_owned(callee);
-    if (!callee) {
-        std::fprintf(stderr, "mediapeer-call: --call NAME is required\n");
+    mp::GCharPtr callee_owned(callee), whip_owned(whip);
+    if (!callee == !whip) {
+        std::fprintf(stderr, "mediapeer-call: give --call NAME, or --whip URL\n");
         return 2;
     }
     if (!program.prepare()) return 2;
+    if (whip) return call_whip(program, whip);
     auto signaller = mp::peer::WsSignaller::create(program.peer.signaller("mediapeer-call"));
     if (!signaller) {
         std::fprintf(stderr, "mediapeer-call: %s\n", signaller.error().c_str());

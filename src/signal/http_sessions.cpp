@@ -194,7 +194,7 @@ void HttpSessions::open_session(SoupServerMessage* msg, Kind kind, const std::st
     by_connection_[s.connection] = &s;
     std::string id = s.id;
     by_id_[id] = std::move(owned);
-    g_message("%s: an HTTP offer from %s to %s", id.substr(0, 8).c_str(), s.caller.c_str(), callee.c_str());
+    g_message("%s: an HTTP offer to %s", s.caller.c_str(), callee.c_str());
     host_.route(s.connection, protocol::Offer{callee, offer_payload(sdp)});
 }
 
@@ -221,7 +221,7 @@ void HttpSessions::handle_session(SoupServerMessage* msg, std::string_view id) {
         soup_message_headers_replace(response, "Allow", "PATCH, DELETE, OPTIONS");
         return reply(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, {code::kMethodNotAllowed, "PATCH or DELETE a session"});
     }
-    g_message("%s: ended by its client", s.id.substr(0, 8).c_str());
+    g_message("%s: ended by its client", s.caller.c_str());
     end(s);
     ++answers_["200"];
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
@@ -317,7 +317,7 @@ void HttpSessions::on_candidate(Session& s, const std::string& payload) {
 
 void HttpSessions::on_leave(Session& s, const std::optional<std::string>& reason) {
     if (!s.pending) {
-        g_message("%s: %s left%s%s", s.id.substr(0, 8).c_str(), s.callee.c_str(), reason ? ": " : "",
+        g_message("%s: %s left%s%s", s.caller.c_str(), s.callee.c_str(), reason ? ": " : "",
                   reason ? reason->c_str() : "");
         return end(s);
     }
@@ -354,14 +354,14 @@ void HttpSessions::answer_created(Session& s) {
     soup_server_message_set_status(msg.get(), SOUP_STATUS_CREATED, nullptr);
     ++answers_["201"];
     soup_server_message_unpause(msg.get());
-    g_message("%s: answered (%zu candidates)", s.id.substr(0, 8).c_str(), s.candidates.size());
+    g_message("%s: answered (%zu candidates)", s.caller.c_str(), s.candidates.size());
 }
 
 // The POST fails, and the session with it.
 void HttpSessions::fail_pending(Session& s, guint status, const Refusal& refusal) {
     GRef<SoupServerMessage> msg = std::move(s.pending);
     s.client_watch.reset();
-    g_message("%s: %u %s", s.id.substr(0, 8).c_str(), status, refusal.code.c_str());
+    g_message("%s: %u %s", s.caller.c_str(), status, refusal.code.c_str());
     reply(msg.get(), status, refusal);
     soup_server_message_unpause(msg.get());
     end(s);
@@ -408,7 +408,7 @@ gboolean HttpSessions::on_client_readable(GSocket* socket, GIOCondition conditio
     s.client_watch.reset();  // GLib holds the source until this returns
     if (n > 0) return G_SOURCE_REMOVE;
     guarded(G_LOG_DOMAIN, "http session client", [&] {
-        g_message("%s: the client left before the answer", s.id.substr(0, 8).c_str());
+        g_message("%s: the client left before the answer", s.caller.c_str());
         // Answered to nobody: unpaused, libsoup meets the closed connection and frees it.
         GRef<SoupServerMessage> msg = std::move(s.pending);
         soup_server_message_set_status(msg.get(), SOUP_STATUS_NO_CONTENT, nullptr);

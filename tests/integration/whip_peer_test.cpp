@@ -42,3 +42,25 @@ TEST_F(Peers, AWhipOfferIsAnsweredByTheServerPeerWithEveryCandidateAndTheirEnd) 
     EXPECT_TRUE(pump_until([&] { return bot_->stderr_text().find("] ended: ") != std::string::npos; }, 10000))
         << "the DELETE did not end the call: " << bot_->stderr_text();
 }
+
+// mediapeer-call as a WHIP client: its offer POSTed, its candidates PATCHed,
+// its hang-up a DELETE; the server peer echoes what it sends.
+TEST_F(Peers, MediapeerCallAsAWhipClientGetsItsMediaBackFromTheServerPeer) {
+    auto caller = Process::start({built_program("mediapeer-call"), "--whip", signal_->url() + "whip/server",
+                                  "--ice-address", "127.0.0.1", "--duration", "2"});
+    ASSERT_TRUE(caller);
+    CallReport r = report_of(*caller, 30000);
+    expect_echoed(r);
+    EXPECT_NE(r.err.find("whip: session ended (200)"), std::string::npos) << "no DELETE: " << r.err;
+    EXPECT_TRUE(pump_until([&] { return bot_->stderr_text().find("] ended: ") != std::string::npos; }, 10000))
+        << bot_->stderr_text();
+}
+
+TEST_F(Peers, MediapeerCallAsAWhipClientSaysWhyItsOfferWasRefused) {
+    auto caller = Process::start({built_program("mediapeer-call"), "--whip", signal_->url() + "whip/nobody",
+                                  "--ice-address", "127.0.0.1", "--duration", "2"});
+    ASSERT_TRUE(caller);
+    CallReport r = report_of(*caller, 30000);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE((r.out + r.err).find("(not_online)"), std::string::npos) << r.out << r.err;
+}
