@@ -1,5 +1,6 @@
 #include "support/ws_client.hpp"
 
+#include "support/http_exchange.hpp"
 #include "support/pump.hpp"
 
 #include <gtest/gtest.h>
@@ -28,43 +29,13 @@ SoupMessage* TestSession::new_message(const char* method, const std::string& url
 
 TestSession::Response TestSession::get(const std::string& url, int timeout_ms,
                                        const Headers& headers) const {
+    HttpResponse reply = http(*this, HttpRequest{"GET", url, {}, {}, headers}, timeout_ms);
     Response r;
-    auto msg = adopt_ref(new_message("GET", url));
-    for (const auto& [name, value] : headers)
-        soup_message_headers_replace(soup_message_get_request_headers(msg.get()), name.c_str(), value.c_str());
-    struct State {
-        bool done = false;
-        GBytesPtr body;
-        GErrorPtr error;
-    };
-    auto state = std::make_shared<State>();
-    soup_session_send_and_read_async(
-        session_.get(), msg.get(), G_PRIORITY_DEFAULT, nullptr,
-        [](GObject* source, GAsyncResult* result, gpointer data) {
-            auto s = take<State>(data);
-            GError* error = nullptr;
-            s->body.reset(soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error));
-            s->error.reset(error);
-            s->done = true;
-        },
-        hold(state));
-    if (!pump_until([&] { return state->done; }, timeout_ms)) {
-        r.error = "timed out";
-        return r;
-    }
-    GBytesPtr body = std::move(state->body);
-    if (state->error) {
-        GErrorPtr error = std::move(state->error);
-        r.error = error->message;
-        return r;
-    }
-    r.status = soup_message_get_status(msg.get());
-    gsize size = 0;
-    const char* data = static_cast<const char*>(g_bytes_get_data(body.get(), &size));
-    r.body.assign(data ? data : "", size);
-    const char* type = soup_message_headers_get_content_type(
-        soup_message_get_response_headers(msg.get()), nullptr);
-    r.content_type = type ? type : "";
+    r.status = reply.status;
+    r.body = std::move(reply.body);
+    r.error = std::move(reply.error);
+    std::string type = reply.header("Content-Type");
+    r.content_type = type.substr(0, type.find(';'));
     return r;
 }
 
