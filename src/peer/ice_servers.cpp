@@ -1,5 +1,7 @@
 #include "peer/ice_servers.hpp"
 
+#include "peer/tls_trust.hpp"
+
 #include "common/gobj.hpp"
 
 #include <json-glib/json-glib.h>
@@ -92,12 +94,8 @@ Result<IceServers, std::string> fetch_ice_servers(const std::string& signal_url,
     std::string url = config_url_of(signal_url);
     if (url.empty()) return unexpected("not a URL: " + signal_url);
     GRef<SoupSession> session = adopt_ref(soup_session_new_with_options("timeout", kFetchTimeoutS, nullptr));
+    if (auto why = support::trust_only(session.get(), ca_file)) return unexpected(*why);
     GErrorSlot error;
-    if (!ca_file.empty()) {
-        GRef<GTlsDatabase> database = adopt_ref(g_tls_file_database_new(ca_file.c_str(), error.out()));
-        if (!database) return unexpected("cannot use CA file " + ca_file + ": " + error.message());
-        g_object_set(session.get(), "tls-database", database.get(), nullptr);
-    }
     GRef<SoupMessage> message = adopt_ref(soup_message_new("GET", url.c_str()));
     if (!message) return unexpected("not a URL: " + url);
     if (!token.empty())

@@ -1,5 +1,5 @@
-// Small pieces signallers use at their boundary (the WebSocket one here, the
-// benchmarks' Janus one).
+// Small pieces signallers use at their boundary (the WebSocket and WHIP ones,
+// the benchmarks' Janus one).
 #pragma once
 
 #include "protocol/json_writer.hpp"

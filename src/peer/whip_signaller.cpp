@@ -2,6 +2,8 @@
 
 #include "common/gobj.hpp"
 #include "common/guarded.hpp"
+#include "peer/signaller_support.hpp"
+#include "peer/tls_trust.hpp"
 #include "peer/ws_signaller.hpp"
 #include "protocol/json_object.hpp"
 #include "protocol/sdp_text.hpp"
@@ -28,15 +30,13 @@ struct Reply {
     std::string error;  // transport error
 };
 
-std::string text_or_empty(const char* text) { return text ? text : ""; }
-
 // The code and message of a refusal's JSON body, else the status line.
 std::pair<std::string, std::string> refusal_of(const Reply& r) {
     if (auto object = protocol::parse_json_object(r.body, "refusal")) {
         JsonNode* code = json_object_get_member(object->get(), "code");
         JsonNode* message = json_object_get_member(object->get(), "message");
-        if (code && JSON_NODE_HOLDS_VALUE(code) && message && JSON_NODE_HOLDS_VALUE(message))
-            return {text_or_empty(json_node_get_string(code)), text_or_empty(json_node_get_string(message))};
+        if (support::holds(code, G_TYPE_STRING) && support::holds(message, G_TYPE_STRING))
+            return {json_node_get_string(code), json_node_get_string(message)};
     }
     return {"http_" + std::to_string(r.status), "HTTP " + std::to_string(r.status) + " " +
                                                     soup_status_get_phrase(r.status)};
@@ -164,13 +164,7 @@ Result<std::unique_ptr<WhipSignaller>, std::string> WhipSignaller::create(WhipSi
         impl->token = *token;
     }
     impl->session = adopt_ref(soup_session_new_with_options("timeout", options.timeout_s, nullptr));
-    if (!options.ca_file.empty()) {
-        GError* raw = nullptr;
-        auto database = adopt_ref(g_tls_file_database_new(options.ca_file.c_str(), &raw));
-        GErrorPtr error(raw);
-        if (!database) return unexpected("cannot use CA file " + options.ca_file + ": " + error->message);
-        g_object_set(impl->session.get(), "tls-database", database.get(), nullptr);
-    }
+    if (auto why = support::trust_only(impl->session.get(), options.ca_file)) return unexpected(*why);
     impl->options = std::move(options);
     return std::unique_ptr<WhipSignaller>(new WhipSignaller(std::move(impl)));
 }

@@ -1,6 +1,7 @@
 #include "peer/ws_signaller.hpp"
 
 #include "peer/signaller_support.hpp"
+#include "peer/tls_trust.hpp"
 
 #include "common/gobj.hpp"
 #include "common/guarded.hpp"
@@ -514,15 +515,7 @@ Result<std::unique_ptr<WsSignaller>, std::string> WsSignaller::create(WsSignalle
     if (!GRef<SoupMessage>::adopt(soup_message_new("GET", options.url.c_str())))
         return unexpected("signaling URL " + quoted(options.url) + " is not valid");
     auto session = adopt_ref(soup_session_new());
-    if (!options.ca_file.empty()) {
-        GError* raw = nullptr;
-        auto database = adopt_ref(g_tls_file_database_new(options.ca_file.c_str(), &raw));
-        if (!database) {
-            GErrorPtr error(raw);
-            return unexpected("cannot use CA file " + options.ca_file + ": " + error->message);
-        }
-        g_object_set(session.get(), "tls-database", database.get(), nullptr);
-    }
+    if (auto why = support::trust_only(session.get(), options.ca_file)) return unexpected(*why);
     auto impl = std::make_shared<Impl>(std::move(options), std::move(session));
     return std::unique_ptr<WsSignaller>(new WsSignaller(std::move(impl)));
 }
