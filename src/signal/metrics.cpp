@@ -18,11 +18,11 @@ std::string render_metrics(const Router& router, const ServerCounters& server, c
     PrometheusText out;
     const RouterCounters& rc = router.counters();
     out.single("mediapeer_signal_connections", MetricType::gauge, "Open WebSocket connections.",
-               std::uint64_t{router.connection_count() - sessions.open});
+               std::uint64_t{router.connection_count()});
     out.single("mediapeer_signal_connections_total", MetricType::counter, "WebSocket connections accepted.",
                server.connections_opened);
     out.single("mediapeer_signal_users", MetricType::gauge, "Logged-in users.",
-               std::uint64_t{router.user_count() - sessions.open});
+               std::uint64_t{router.user_count()});
     out.single("mediapeer_signal_http_sessions", MetricType::gauge, "Open WHIP and WHEP sessions.",
                std::uint64_t{sessions.open});
     out.family("mediapeer_signal_http_session_answers_total", MetricType::counter,

@@ -17,8 +17,8 @@ struct ServerCounters {
     std::map<std::string, std::uint64_t> refusals;    // refused upgrades and requests, by code
 };
 
-// The WHIP/WHEP sessions (signal/http_sessions): each is also a router
-// connection, counted here and not as a WebSocket or a user.
+// The WHIP/WHEP sessions (signal/http_sessions): each is also an unlisted
+// router connection, counted here and not as a WebSocket or a user.
 struct HttpSessionCounts {
     std::size_t open = 0;
     std::map<std::string, std::uint64_t> answers;  // by HTTP status

@@ -113,6 +113,7 @@ bool Router::admit_unlisted(ConnectionId id, const std::string& name, std::int64
     c.name = name;
     c.listed = false;
     by_name_[name] = id;
+    ++unlisted_;
     return true;
 }
 
@@ -122,7 +123,7 @@ void Router::offer(Effects& fx, ConnectionId id, Connection& c, const Offer& f) 
         return;
     }
     auto callee = by_name_.find(f.name);
-    if (callee == by_name_.end() || !connections_[callee->second].listed) {
+    if (callee == by_name_.end() || !connections_.at(callee->second).listed) {
         error(fx, id, "user_offline", code::kNotOnline, "user " + f.name + " is not online");
         return;
     }
@@ -200,7 +201,10 @@ Effects Router::on_close(ConnectionId id) {
     Connection c = std::move(it->second);
     if (!c.name.empty()) {
         by_name_.erase(c.name);
-        if (c.listed) ++users_version_;
+        if (c.listed)
+            ++users_version_;
+        else
+            --unlisted_;
     }
     if (c.subscribed) --subscribers_;
     connections_.erase(id);

@@ -77,8 +77,9 @@ public:
     // Sends the current list to every subscriber that has not seen it.
     Effects flush_users();
 
-    std::size_t connection_count() const { return connections_.size(); }
-    std::size_t user_count() const { return by_name_.size(); }
+    // The protocol's own clients: connections admitted unlisted are not counted.
+    std::size_t connection_count() const { return connections_.size() - unlisted_; }
+    std::size_t user_count() const { return by_name_.size() - unlisted_; }
     std::size_t call_count() const { return call_ends_ / 2; }
     const RouterCounters& counters() const { return counters_; }
 
@@ -112,6 +113,7 @@ private:
     std::unordered_map<ConnectionId, Connection> connections_;
     std::map<std::string, ConnectionId> by_name_;  // ordered: the users list is sorted
     std::size_t call_ends_ = 0;
+    std::size_t unlisted_ = 0;
     std::uint64_t users_version_ = 1;
     std::uint64_t flushed_version_ = 1;
     std::size_t subscribers_ = 0;

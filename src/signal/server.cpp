@@ -316,8 +316,8 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, G
     std::string body, type = "application/json";
     if (p == "/healthz") {
         gint64 uptime_s = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
-        body = "{\"status\":\"ok\",\"connections\":" + std::to_string(router.connection_count() - sessions.size()) +
-               ",\"users\":" + std::to_string(router.user_count() - sessions.size()) +
+        body = "{\"status\":\"ok\",\"connections\":" + std::to_string(router.connection_count()) +
+               ",\"users\":" + std::to_string(router.user_count()) +
                ",\"calls\":" + std::to_string(router.call_count()) +
                ",\"http_sessions\":" + std::to_string(sessions.size()) +
                ",\"uptime_s\":" + std::to_string(uptime_s) + "}";

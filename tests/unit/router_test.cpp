@@ -281,6 +281,8 @@ TEST(RouterUnlisted, AnAdmittedCallerCallsAndIsAnsweredButIsNeitherListedNorCall
     router.on_text(A, R"({"type":"login","name":"bot"})", 0);
     router.on_text(B, R"({"type":"login","name":"alice"})", 0);
     ASSERT_TRUE(router.admit_unlisted(kSession, "whip-1", 0));
+    EXPECT_EQ(router.user_count(), 2u) << "an unlisted caller is not a user";
+    EXPECT_EQ(router.connection_count(), 2u);
     EXPECT_FALSE(router.admit_unlisted(kSession + 1, "whip-1", 0)) << "the name is taken";
     EXPECT_FALSE(router.admit_unlisted(kSession + 1, "bot", 0)) << "the name is taken";
 
