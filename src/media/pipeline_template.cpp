@@ -2,6 +2,7 @@
 
 #include "common/gobj.hpp"
 #include "common/gst_ptr.hpp"
+#include "common/quoted.hpp"
 
 #include <gst/gst.h>
 
@@ -37,15 +38,6 @@ std::string encoder(const MediaLine& line) {
     return "opusenc bitrate=32000 frame-size=20";
 }
 
-std::string quoted(const std::string& value) {
-    std::string out = "\"";
-    for (char c : value) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 // Passed through when the file already has the negotiated codec; decoded
 // and encoded again when it does not.
 std::string converter(const MediaLine& line, const FileSource& file) {
@@ -64,7 +56,7 @@ Result<std::string, std::string> placeholder(const std::string& name, const Medi
     if (name == "file" || name == "file-caps" || name == "convert") {
         if (!file) return unexpected(std::string("{" + name + "} needs a file to play (--play FILE)"));
         const auto& type = file->type_of(line.kind);
-        if (name == "file") return quoted(file->path);
+        if (name == "file") return backslash_quoted(file->path);
         if (!type) return unexpected(file->path + " has no " + line.kind + " stream");
         if (name == "file-caps") return "capsfilter caps=" + *type;
         return converter(line, *file);

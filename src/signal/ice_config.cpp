@@ -1,6 +1,7 @@
 #include "signal/ice_config.hpp"
 
 #include "common/gobj.hpp"
+#include "common/quoted.hpp"
 #include "protocol/json_writer.hpp"
 
 #include <glib.h>
@@ -74,28 +75,14 @@ std::vector<IceServer> ice_servers(const IceOptions& o, std::int64_t now_unix, c
     return servers;
 }
 
-namespace {
-
-// A quoted-string of RFC 9110 5.6.4: backslash before `"` and `\`.
-std::string quoted_string(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + '"';
-}
-
-}  // namespace
-
 std::vector<std::string> ice_server_links(const std::vector<IceServer>& servers) {
     std::vector<std::string> links;
     for (const IceServer& server : servers)
         for (const std::string& url : server.urls) {
             std::string link = "<" + url + ">; rel=\"ice-server\"";
             if (!server.username.empty())
-                link += "; username=" + quoted_string(server.username) +
-                        "; credential=" + quoted_string(server.credential) + "; credential-type=\"password\"";
+                link += "; username=" + backslash_quoted(server.username) +
+                        "; credential=" + backslash_quoted(server.credential) + "; credential-type=\"password\"";
             links.push_back(std::move(link));
         }
     return links;
