@@ -11,7 +11,7 @@ MEDIAPEER_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   coturn
-  chromium nodejs
+  chromium firefox-esr nodejs
 )
 
 # The fuzz targets (scripts/fuzz) and the sanitizer run (scripts/test --sanitize).
