@@ -46,10 +46,11 @@ private:
 // The caller: a signaller's events drive one offering call.
 class Caller final : public peer::SignallerEvents, public peer::CallObserver {
 public:
-    Caller(OfferClock& signaller, std::string callee, bool h264, unsigned duration_s,
+    Caller(OfferClock& signaller, std::string callee, bool h264, bool receive_only, unsigned duration_s,
            peer::CallOptions options, std::vector<std::string> chat,
            media::TemplateSettings media, std::string record_to)
-        : signaller_(signaller), callee_(std::move(callee)), h264_(h264), duration_s_(duration_s),
+        : signaller_(signaller), callee_(std::move(callee)), h264_(h264), receive_only_(receive_only),
+          duration_s_(duration_s),
           options_(std::move(options)), chat_(std::move(chat)), media_(std::move(media)),
           record_to_(std::move(record_to)) {
         media_.counts = counts_;
@@ -62,7 +63,9 @@ public:
         auto behaviour = media::make_templated(media_);
         if (!record_to_.empty()) behaviour = media::make_recording_to(std::move(behaviour), record_to_);
         call_ = std::make_shared<peer::Call>(callee_, signaller_, std::move(behaviour), options_, *this);
-        call_->make_offer(peer::caller_lines(h264_), true);
+        auto lines = peer::caller_lines(h264_);
+        for (auto& line : lines) line.we_send = line.we_send && !receive_only_;
+        call_->make_offer(lines, !receive_only_);
         watch_ = attach_source(g_timeout_source_new(10), G_SOURCE_FUNC(+[](Caller* self) {
                                        self->watch();
                                        return G_SOURCE_CONTINUE;
@@ -165,6 +168,7 @@ private:
     OfferClock& signaller_;
     std::string callee_;
     bool h264_;
+    bool receive_only_;  // a player's offer: recvonly lines, no data channel
     unsigned duration_s_;
     peer::CallOptions options_;
     std::vector<std::string> chat_;
@@ -257,7 +261,7 @@ int CallerProgram::run(peer::Signaller& signaller, const std::string& callee, pe
     std::vector<std::string> chat_lines;
     for (char** c = chat_; c && *c; ++c) chat_lines.emplace_back(*c);
     OfferClock clock(signaller);
-    Caller caller(clock, callee, h264_, static_cast<unsigned>(std::max(duration_s_, 1)), std::move(options),
+    Caller caller(clock, callee, h264_, receive_only_, static_cast<unsigned>(std::max(duration_s_, 1)), std::move(options),
                   std::move(chat_lines), std::move(*media_), record_ ? record_ : "");
     clock.start(caller);
     g_main_loop_run(caller.loop.get());

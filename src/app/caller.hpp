@@ -47,6 +47,9 @@ public:
     // Loads what to send and checks where a recording goes; false after
     // printing why. After parse(), before run().
     bool prepare();
+    // Offer to receive only, as a player does (WHEP): no media sent, no
+    // data channel. Before run().
+    void offer_receive_only() { receive_only_ = true; }
     // Offers to `callee` through `signaller` and runs the main loop until the
     // call ends: the exit code (0: the call carried media and ended normally).
     int run(peer::Signaller& signaller, const std::string& callee, peer::CallOptions options);
@@ -64,6 +67,7 @@ private:
     char** chat_ = nullptr;
     gint duration_s_ = 5;
     gboolean h264_ = FALSE, loop_ = FALSE, relay_ = FALSE;
+    bool receive_only_ = false;
     std::optional<media::TemplateSettings> media_;
 };
 

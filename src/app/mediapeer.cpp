@@ -162,11 +162,21 @@ bool start_signalling(Bot& bot, const BotFlags& f) {
     return true;
 }
 
+// What the bot does on each kind of line, as its template says: a one-way
+// offer is answered where something flows, refused where nothing would.
+mp::peer::MediaWishes media_wishes(const mp::media::PipelineTemplate& pipeline, bool recording) {
+    auto of = [recording](const mp::media::LineTemplate& t) {
+        return mp::peer::KindWishes{!t.send.empty(), !t.loop.empty(), recording || !t.receive.empty() || !t.loop.empty()};
+    };
+    mp::peer::MediaWishes wishes;
+    wishes.video = of(pipeline.video);
+    wishes.audio = of(pipeline.audio);
+    return wishes;
+}
+
 void start_calls(Bot& bot, const BotFlags& f, const mp::media::TemplateSettings& media,
                  const mp::media::RecordLimits& limits) {
-    mp::peer::MediaWishes wishes;
-    wishes.send = media.pipeline->sends();
-    wishes.receive = media.pipeline->receives() || !f.recordings().empty();
+    auto wishes = media_wishes(*media.pipeline, !f.recordings().empty());
     auto options = f.peer.call(bot.signaller->options());
     options.metrics = bot.call_metrics;
     bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(media, f.recordings(), limits),

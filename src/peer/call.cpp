@@ -246,7 +246,8 @@ void Call::configure_transceivers() {
 void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wishes) {
     auto refuse = [this](const std::string& why) {
         g_message("%s refused the offer: %s", log_id_.c_str(), why.c_str());
-        fail("offer refused: " + why);
+        leave_reason_ = "offer refused: " + why;  // the caller can do something about it
+        fail(*leave_reason_);
     };
     auto sdp = parse_sdp(offer.sdp);
     if (!sdp) return refuse(sdp.error());
@@ -258,8 +259,8 @@ void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wish
     if (!build_pipeline()) return fail("cannot build the pipeline");
     request_sink_pads();
     start_media();
-    g_message("%s offer: %s; answering with %s", log_id_.c_str(), plan->offered.c_str(),
-              behaviour_->name().c_str());
+    g_message("%s offer: %s; answering %s with %s", log_id_.c_str(), plan->offered.c_str(),
+              plan->answered.c_str(), behaviour_->name().c_str());
     set_remote(GST_WEBRTC_SDP_TYPE_OFFER, std::move(*sdp), [this] {
         configure_transceivers();
         create_description("answer");
@@ -504,7 +505,7 @@ void Call::end(const std::string& reason, bool tell_peer) {
     if (ended_) return;
     ended_ = true;
     g_message("%s ended: %s", log_id_.c_str(), reason.c_str());
-    if (tell_peer) signaller_.hang_up(peer_, std::nullopt);
+    if (tell_peer) signaller_.hang_up(peer_, leave_reason_);
     dump_pipeline_graph();
     auto self = shared_from_this();  // the observer drops its reference when told
     auto stop = [self, reason] {

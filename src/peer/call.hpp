@@ -133,6 +133,7 @@ private:
     bool connected_ = false;  // ICE and DTLS
     CallOutcome outcome_ = CallOutcome::Ended;
     bool ended_ = false;
+    std::optional<std::string> leave_reason_;  // said to the peer as we hang up: why its offer was refused
     std::function<void()> after_final_stats_;  // the rest of ending, once they are in
     GSourcePtr final_stats_deadline_;
 };

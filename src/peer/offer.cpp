@@ -3,6 +3,7 @@
 #include "common/gobj.hpp"
 
 #include <cstring>
+#include <optional>
 
 namespace mp::peer {
 
@@ -87,45 +88,82 @@ Result<SdpMessagePtr, std::string> parse_sdp(const std::string& text) {
     return message;
 }
 
+namespace {
+
+// Our side of a line: what we send and take, from what the offerer does on
+// it and what the behaviour does with its kind.
+void set_directions(media::MediaLine& line, Direction offered, const KindWishes& wishes) {
+    line.we_receive = offered.sends && wishes.receive;
+    line.we_send = offered.receives && (wishes.own_media || (wishes.echo && line.we_receive));
+}
+
+const char* direction_name(const media::MediaLine& line) {
+    if (line.we_send && line.we_receive) return "sendrecv";
+    if (line.we_send) return "sendonly";
+    return line.we_receive ? "recvonly" : "inactive";
+}
+
+// The line we answer an audio or video m-line with; none when we cannot
+// take part in it (no codec of ours, or the offerer rejected it).
+std::optional<media::MediaLine> plan_line(const GstSDPMedia* media, unsigned index, const std::string& kind,
+                                          const MediaWishes& wishes, std::string& offered) {
+    auto payloads = usable_payloads(media, kind, offered);
+    // Port 0 rejects a line, except a bundle-only one (it rides on the first).
+    bool rejected = gst_sdp_media_get_port(media) == 0 && !gst_sdp_media_get_attribute_val(media, "bundle-only");
+    if (payloads.empty() || rejected) return std::nullopt;
+    auto chosen = payloads.begin();
+    if (kind == "video" && wishes.prefer_h264)
+        for (auto it = payloads.begin(); it != payloads.end(); ++it)
+            if (it->encoding == "H264") {
+                chosen = it;
+                break;
+            }
+    media::MediaLine line;
+    line.index = index;
+    line.kind = kind;
+    line.encoding = chosen->encoding;
+    line.payload_type = chosen->pt;
+    GCharPtr caps(gst_caps_to_string(chosen->caps.get()));
+    line.rtp_caps = caps.get();
+    set_directions(line, offered_direction(media), wishes.of_kind(kind));
+    return line;
+}
+
+// Why we refuse the offer; empty when we answer it. `offer_sends`: some line
+// we could take part in has the offerer sending; `offer_receives`: receiving.
+std::string refusal(const OfferPlan& plan, bool offer_sends, bool offer_receives) {
+    if (plan.lines.empty())
+        return "no codec we support (VP8, H.264 constrained baseline, Opus) in the offer: " +
+               (plan.offered.empty() ? std::string("no audio or video") : plan.offered);
+    for (const auto& line : plan.lines)
+        if (line.we_send || line.we_receive) return "";
+    if (!offer_sends && offer_receives)
+        return "the offer only receives media, and this peer has none of its own to send "
+               "(it sends back what it receives)";
+    if (offer_sends && !offer_receives) return "the offer only sends media, and this peer takes none (it only sends)";
+    return "nothing would flow either way (" + plan.answered + ")";
+}
+
+}  // namespace
+
 Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes) {
     OfferPlan plan;
+    bool offer_sends = false, offer_receives = false;
     for (guint index = 0; index < gst_sdp_message_medias_len(offer); ++index) {
         const GstSDPMedia* media = gst_sdp_message_get_media(offer, index);
         std::string kind = gst_sdp_media_get_media(media);
-        if (kind == "application") {
-            plan.data_channel = true;
-            continue;
-        }
+        if (kind == "application") plan.data_channel = true;
         if (kind != "video" && kind != "audio") continue;
         std::string offered;
-        auto payloads = usable_payloads(media, kind, offered);
+        auto line = plan_line(media, index, kind, wishes, offered);
         plan.offered += (plan.offered.empty() ? "" : "; ") + kind + ":" + offered;
-        // Port 0 rejects a line, except a bundle-only one (it rides on the first).
-        bool rejected = gst_sdp_media_get_port(media) == 0 &&
-                        !gst_sdp_media_get_attribute_val(media, "bundle-only");
-        if (payloads.empty() || rejected) continue;
-        auto chosen = payloads.begin();
-        if (kind == "video" && wishes.prefer_h264)
-            for (auto it = payloads.begin(); it != payloads.end(); ++it)
-                if (it->encoding == "H264") {
-                    chosen = it;
-                    break;
-                }
-        Direction offered_dir = offered_direction(media);
-        media::MediaLine line;
-        line.index = index;
-        line.kind = kind;
-        line.encoding = chosen->encoding;
-        line.payload_type = chosen->pt;
-        GCharPtr caps(gst_caps_to_string(chosen->caps.get()));
-        line.rtp_caps = caps.get();
-        line.we_send = wishes.send && offered_dir.receives;
-        line.we_receive = wishes.receive && offered_dir.sends;
-        plan.lines.push_back(std::move(line));
+        if (!line) continue;
+        offer_sends = offer_sends || offered_direction(media).sends;
+        offer_receives = offer_receives || offered_direction(media).receives;
+        plan.answered += (plan.answered.empty() ? "" : "; ") + kind + " " + line->encoding + " " + direction_name(*line);
+        plan.lines.push_back(std::move(*line));
     }
-    if (plan.lines.empty())
-        return unexpected("no codec we support (VP8, H.264 constrained baseline, Opus) in the offer: " +
-                          (plan.offered.empty() ? std::string("no audio or video") : plan.offered));
+    if (std::string why = refusal(plan, offer_sends, offer_receives); !why.empty()) return unexpected(why);
     return plan;
 }
 

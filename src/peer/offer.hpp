@@ -17,15 +17,26 @@ struct OfferPlan {
     std::vector<media::MediaLine> lines;  // audio and video m-lines we take part in
     bool data_channel = false;            // an m=application line is present
     std::string offered;                  // what was offered, for a log line: "video: VP9 AV1; audio: G722"
+    std::string answered;                 // what we answer, for a log line: "video VP8 recvonly; audio OPUS recvonly"
+};
+
+// What the behaviour does on one kind of line. The default is an echo.
+struct KindWishes {
+    bool own_media = false;  // it sends media of its own (a test source, a file)
+    bool echo = true;        // it sends back what arrives: only to an offerer that sends
+    bool receive = true;     // it takes what arrives (an echo or a recording does)
 };
 
 struct MediaWishes {
-    bool send = true;         // the behaviour sends media
-    bool receive = true;      // the behaviour receives media
+    KindWishes video, audio;
     bool prefer_h264 = false;  // else the offer's own order decides
+
+    const KindWishes& of_kind(const std::string& kind) const { return kind == "video" ? video : audio; }
 };
 
-// Refused with the reason when the offer has no codec we support at all.
+// Refused with the reason when the offer has no codec we support at all, or
+// when nothing would flow either way (a recvonly offer to an echo, a
+// sendonly one to a bot that only sends).
 Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes);
 
 // What the native caller offers: video (VP8, or H.264 constrained baseline)

@@ -64,3 +64,43 @@ TEST_F(Peers, MediapeerCallAsAWhipClientSaysWhyItsOfferWasRefused) {
     EXPECT_NE(r.status, 0);
     EXPECT_NE((r.out + r.err).find("(not_online)"), std::string::npos) << r.out << r.err;
 }
+
+// One-way offers. A WHEP player's offer only receives: a test-source bot
+// sends it its pattern and tone, which mediapeer-call --whep records; an echo
+// has nothing of its own and refuses it, saying why.
+class WhepPlayers : public Peers {
+protected:
+    WhepPlayers() { bot_args_ = {"--name", "tester", "--pipeline", "test"}; }
+    mp::test::TempDir dir_;
+};
+
+TEST_F(WhepPlayers, MediapeerCallAsAWhepPlayerReceivesATestSourcesVideoAndAudio) {
+    std::string recording = dir_.path() + "/played.webm";
+    auto player = Process::start({built_program("mediapeer-call"), "--whep", signal_->url() + "whep/tester",
+                                  "--ice-address", "127.0.0.1", "--duration", "2", "--record", recording});
+    ASSERT_TRUE(player);
+    CallReport r = report_of(*player, 30000);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.video_sent, 0) << "a player sends nothing: " << r.out;
+    EXPECT_GT(r.video_received, 30) << r.out;
+    EXPECT_GT(r.audio_received, 50) << r.out;
+    EXPECT_NE(bot_->stderr_text().find("answering video VP8 sendonly; audio OPUS sendonly"), std::string::npos)
+        << bot_->stderr_text();
+    Discovered d = discover(recording);
+    EXPECT_TRUE(d.ok && d.finalized) << d.text;
+    EXPECT_NE(d.text.find("VP8"), std::string::npos) << d.text;
+    EXPECT_NE(d.text.find("Opus"), std::string::npos) << d.text;
+}
+
+TEST_F(Peers, AnEchoRefusesAWhepOfferAndThePlayerIsToldWhy) {
+    auto player = Process::start({built_program("mediapeer-call"), "--whep", signal_->url() + "whep/server",
+                                  "--ice-address", "127.0.0.1", "--duration", "2"});
+    ASSERT_TRUE(player);
+    CallReport r = report_of(*player, 30000);
+    EXPECT_NE(r.status, 0);
+    std::string said = r.out + r.err;
+    EXPECT_NE(said.find("(offer_refused)"), std::string::npos) << said;
+    EXPECT_NE(said.find("only receives media"), std::string::npos) << said;
+    EXPECT_NE(bot_->stderr_text().find("refused the offer: the offer only receives media"), std::string::npos)
+        << bot_->stderr_text();
+}

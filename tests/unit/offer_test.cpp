@@ -27,6 +27,26 @@ const std::string kAudioBundleOnly =
     "m=audio 0 UDP/TLS/RTP/SAVPF 111 9\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=bundle-only\r\na=recvonly\r\n"
     "a=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n";
 
+MediaWishes prefer_h264() {
+    MediaWishes wishes;
+    wishes.prefer_h264 = true;
+    return wishes;
+}
+
+// A test source's: media of its own, nothing taken.
+MediaWishes only_sends() {
+    MediaWishes wishes;
+    wishes.video = wishes.audio = KindWishes{true, false, false};
+    return wishes;
+}
+
+std::string refusal(const std::string& text, const MediaWishes& wishes) {
+    auto message = parse_sdp(text);
+    EXPECT_TRUE(message.ok()) << message.error();
+    auto p = plan_answer(message->get(), wishes);
+    return p.ok() ? "" : p.error();
+}
+
 OfferPlan plan(const std::string& text, MediaWishes wishes = {}) {
     auto message = parse_sdp(text);
     EXPECT_TRUE(message.ok()) << message.error();
@@ -54,11 +74,13 @@ TEST_F(Offers, H264OnlyConstrainedBaselineWithPacketizationMode1) {
 
 TEST_F(Offers, TheOffersOrderDecidesUnlessH264IsPreferred) {
     EXPECT_EQ(plan(sdp(kVideoVp8First)).lines[0].encoding, "VP8");
-    EXPECT_EQ(plan(sdp(kVideoVp8First), MediaWishes{true, true, true}).lines[0].encoding, "H264");
+    EXPECT_EQ(plan(sdp(kVideoVp8First), prefer_h264()).lines[0].encoding, "H264");
 }
 
 TEST_F(Offers, DirectionsFollowWhatTheOfferAllows) {
-    OfferPlan p = plan(sdp(kVideoVp8First + kAudioBundleOnly));
+    MediaWishes sends_and_takes;  // a test source being recorded
+    sends_and_takes.video = sends_and_takes.audio = KindWishes{true, false, true};
+    OfferPlan p = plan(sdp(kVideoVp8First + kAudioBundleOnly), sends_and_takes);
     ASSERT_EQ(p.lines.size(), 2u);
     // The caller only sends video: we only receive it.
     EXPECT_FALSE(p.lines[0].we_send);
@@ -68,7 +90,48 @@ TEST_F(Offers, DirectionsFollowWhatTheOfferAllows) {
     EXPECT_TRUE(p.lines[1].we_send);
     EXPECT_FALSE(p.lines[1].we_receive);
     // A behaviour that only sends never receives.
-    EXPECT_FALSE(plan(sdp(kVideoVp9H264), MediaWishes{true, false, false}).lines[0].we_receive);
+    EXPECT_FALSE(plan(sdp(kVideoVp9H264), only_sends()).lines[0].we_receive);
+}
+
+const std::string kVideoRecvonly =
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\na=rtpmap:96 VP8/90000\r\n";
+const std::string kAudioRecvonly =
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n";
+const std::string kAudioSendonly =
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n";
+
+TEST_F(Offers, AWhepOfferGetsATestSourcesMediaAndIsAnsweredSendonly) {
+    OfferPlan p = plan(sdp(kVideoRecvonly + kAudioRecvonly), only_sends());
+    ASSERT_EQ(p.lines.size(), 2u);
+    for (const auto& line : p.lines) EXPECT_TRUE(line.we_send && !line.we_receive) << line.kind;
+    EXPECT_EQ(p.answered, "video VP8 sendonly; audio OPUS sendonly");
+}
+
+TEST_F(Offers, AnEchoRefusesAnOfferThatOnlyReceives) {
+    std::string why = refusal(sdp(kVideoRecvonly + kAudioRecvonly), MediaWishes{});
+    EXPECT_NE(why.find("only receives media"), std::string::npos) << why;
+    EXPECT_NE(why.find("sends back what it receives"), std::string::npos) << why;
+}
+
+TEST_F(Offers, AWhipOfferIsTakenByAnEchoOrARecordingWithNothingSentBack) {
+    OfferPlan p = plan(sdp(kVideoVp8First + kAudioSendonly));  // an echo, or an echo being recorded
+    ASSERT_EQ(p.lines.size(), 2u);
+    for (const auto& line : p.lines) EXPECT_TRUE(!line.we_send && line.we_receive) << line.kind;
+    EXPECT_EQ(p.answered, "video VP8 recvonly; audio OPUS recvonly");
+}
+
+TEST_F(Offers, ABotThatOnlySendsRefusesAnOfferThatOnlySends) {
+    std::string why = refusal(sdp(kVideoVp8First + kAudioSendonly), only_sends());
+    EXPECT_NE(why.find("only sends media, and this peer takes none"), std::string::npos) << why;
+}
+
+TEST_F(Offers, EachKindFollowsItsOwnWishes) {
+    MediaWishes wishes;  // video echoed, audio a tone of its own
+    wishes.audio = KindWishes{true, false, false};
+    OfferPlan p = plan(sdp(kVideoRecvonly + kAudioRecvonly), wishes);
+    ASSERT_EQ(p.lines.size(), 2u);
+    EXPECT_FALSE(p.lines[0].we_send);  // nothing of ours to echo
+    EXPECT_TRUE(p.lines[1].we_send);
 }
 
 TEST_F(Offers, NoSupportedCodecIsRefusedNamingWhatWasOffered) {
