@@ -10,7 +10,7 @@ MEDIAPEER_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
-  coturn
+  coturn python3-aiortc python3-websockets
   chromium firefox-esr nodejs
 )
 

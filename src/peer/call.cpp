@@ -251,6 +251,9 @@ void Call::accept_offer(const SessionDescription& offer, const MediaWishes& wish
     };
     auto sdp = parse_sdp(offer.sdp);
     if (!sdp) return refuse(sdp.error());
+    if (std::string tag = unify_bundle_credentials(sdp->get()); !tag.empty())
+        g_message("%s the offer's bundled m-lines carry ICE credentials of their own (aiortc's do): "
+                  "those of mid %s stand for the bundle", log_id_.c_str(), tag.c_str());
     auto plan = plan_answer(sdp->get(), wishes);
     if (!plan) return refuse(plan.error());
     lines_ = plan->lines;

@@ -3,6 +3,7 @@
 #include "common/gobj.hpp"
 
 #include <cstring>
+#include <memory>
 #include <optional>
 
 namespace mp::peer {
@@ -165,6 +166,60 @@ Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const Med
     }
     if (std::string why = refusal(plan, offer_sends, offer_receives); !why.empty()) return unexpected(why);
     return plan;
+}
+
+namespace {
+
+// The m-lines of the offer's first BUNDLE group, by mid, tag first.
+std::vector<GstSDPMedia*> bundled_lines(GstSDPMessage* offer) {
+    const char* group = nullptr;
+    for (guint i = 0; (group = gst_sdp_message_get_attribute_val_n(offer, "group", i)); ++i)
+        if (g_str_has_prefix(group, "BUNDLE ")) break;
+    std::vector<GstSDPMedia*> lines;
+    if (!group) return lines;
+    std::unique_ptr<gchar*, decltype(&g_strfreev)> mids(g_strsplit(group + 7, " ", -1), g_strfreev);
+    for (gchar** mid = mids.get(); *mid; ++mid)
+        for (guint i = 0; i < gst_sdp_message_medias_len(offer); ++i) {
+            // GstSDP hands out const media only; the message is ours to change.
+            auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(offer, i));
+            const char* its_mid = gst_sdp_media_get_attribute_val(media, "mid");
+            if (**mid && its_mid && std::strcmp(its_mid, *mid) == 0) lines.push_back(media);
+        }
+    return lines;
+}
+
+// Sets the media-level attribute `key` to `value`; true if it was different.
+bool set_media_attribute(GstSDPMedia* media, const char* key, const char* value) {
+    for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+        const GstSDPAttribute* attribute = gst_sdp_media_get_attribute(media, i);
+        if (g_strcmp0(attribute->key, key) != 0) continue;
+        if (g_strcmp0(attribute->value, value) == 0) return false;
+        GstSDPAttribute replacement;
+        gst_sdp_attribute_set(&replacement, key, value);
+        gst_sdp_media_replace_attribute(media, i, &replacement);
+        return true;
+    }
+    gst_sdp_media_add_attribute(media, key, value);
+    return true;
+}
+
+}  // namespace
+
+std::string unify_bundle_credentials(GstSDPMessage* offer) {
+    auto lines = bundled_lines(offer);
+    if (lines.size() < 2) return "";
+    // Media-level credentials override the session's; lines without their own use those.
+    const char* ufrag = gst_sdp_media_get_attribute_val(lines[0], "ice-ufrag");
+    const char* pwd = gst_sdp_media_get_attribute_val(lines[0], "ice-pwd");
+    if (!ufrag || !pwd) return "";
+    std::string tag_ufrag = ufrag, tag_pwd = pwd;  // the tag's attributes may move as others change
+    bool changed = false;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        if (!gst_sdp_media_get_attribute_val(lines[i], "ice-ufrag")) continue;
+        changed = set_media_attribute(lines[i], "ice-ufrag", tag_ufrag.c_str()) || changed;
+        changed = set_media_attribute(lines[i], "ice-pwd", tag_pwd.c_str()) || changed;
+    }
+    return changed ? gst_sdp_media_get_attribute_val(lines[0], "mid") : "";
 }
 
 namespace {

@@ -39,6 +39,13 @@ struct MediaWishes {
 // sendonly one to a bot that only sends).
 Result<OfferPlan, std::string> plan_answer(const GstSDPMessage* offer, const MediaWishes& wishes);
 
+// aiortc up to 1.5 gives each bundled m-line ICE credentials of its own,
+// which webrtcbin refuses ("different ice-ufrag values in bundle"). What
+// counts in a bundle is its tagged m-line (RFC 8843: the group's first mid):
+// its ice-ufrag and ice-pwd are copied onto the group's other m-lines. The
+// tag's mid when something was changed, else "".
+std::string unify_bundle_credentials(GstSDPMessage* offer);
+
 // What the native caller offers: video (VP8, or H.264 constrained baseline)
 // on m-line 0 and Opus on m-line 1, both ways.
 std::vector<media::MediaLine> caller_lines(bool h264);

@@ -1,4 +1,4 @@
-// SDP offer intake and answer planning on any offer text.
+// SDP offer intake (bundle credentials made one) and answer planning on any offer text.
 #include "peer/offer.hpp"
 
 #include <gst/gst.h>
@@ -11,6 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)ready;
     auto sdp = mp::peer::parse_sdp(std::string(reinterpret_cast<const char*>(data), size));
     if (!sdp) return 0;
+    mp::peer::unify_bundle_credentials(sdp->get());  // as Call::accept_offer does first
     // An echo and a test source, each with and without a preference for H.264.
     for (int variant = 0; variant < 4; ++variant) {
         mp::peer::MediaWishes wishes;

@@ -150,3 +150,39 @@ TEST_F(Offers, GarbageIsNotSdp) {
     EXPECT_FALSE(parse_sdp("this is not SDP").ok());
     EXPECT_FALSE(parse_sdp("v=0\r\n").ok());  // no m= line
 }
+
+namespace {
+
+// aiortc's way: each bundled m-line has ICE credentials of its own.
+std::string with_credentials(const char* video_ufrag, const char* audio_ufrag) {
+    return sdp(std::string("m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:") +
+               video_ufrag + "\r\na=ice-pwd:" + video_ufrag + "pwdpwdpwdpwdpwdpwd\r\na=rtpmap:96 VP8/90000\r\n" +
+               "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=ice-ufrag:" + audio_ufrag +
+               "\r\na=ice-pwd:" + audio_ufrag + "pwdpwdpwdpwdpwdpwd\r\na=rtpmap:111 opus/48000/2\r\n");
+}
+
+}  // namespace
+
+TEST_F(Offers, BundledLinesTakeTheBundleTagsIceCredentials) {
+    auto message = parse_sdp(with_credentials("VVVV", "AAAA"));
+    ASSERT_TRUE(message.ok());
+    EXPECT_EQ(unify_bundle_credentials(message->get()), "0");
+    const GstSDPMedia* audio = gst_sdp_message_get_media(message->get(), 1);
+    EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "ice-ufrag"), "VVVV");
+    EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "ice-pwd"), "VVVVpwdpwdpwdpwdpwdpwd");
+    EXPECT_EQ(gst_sdp_media_attributes_len(audio), gst_sdp_media_attributes_len(gst_sdp_message_get_media(message->get(), 0)))
+        << "an attribute was added instead of replaced";
+}
+
+TEST_F(Offers, AnOfferWithOneSetOfCredentialsIsLeftAsItIs) {
+    auto same = parse_sdp(with_credentials("VVVV", "VVVV"));
+    ASSERT_TRUE(same.ok());
+    EXPECT_EQ(unify_bundle_credentials(same->get()), "");
+    // Without a bundle each line has a transport of its own: its credentials stay.
+    std::string text = with_credentials("VVVV", "AAAA");
+    text.replace(text.find("a=group:BUNDLE 0 1\r\n"), 20, "");
+    auto unbundled = parse_sdp(text);
+    ASSERT_TRUE(unbundled.ok());
+    EXPECT_EQ(unify_bundle_credentials(unbundled->get()), "");
+    EXPECT_STREQ(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(unbundled->get(), 1), "ice-ufrag"), "AAAA");
+}
