@@ -7,8 +7,8 @@ bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${MP_BUILD_DIR:-$bench_root/build}"
 ninja -C "$build" src/mediapeer-signal src/mediapeer src/mediapeer-call bench/janus-call >&2
 
-# start_peers WORK [MEDIAPEER-ARGS...]: sets ws (the WebSocket URL),
-# signal_pid and bot_pid; mediapeer's output goes to WORK/bot.out, bot.err,
+# start_peers WORK [MEDIAPEER-ARGS...]: sets ws (the WebSocket URL), http
+# (the server's http:// URL, ending in /), signal_pid and bot_pid; mediapeer's output goes to WORK/bot.out, bot.err,
 # mediapeer-signal's errors to WORK/signal.err.
 start_peers() {
   local work=$1 line url
@@ -19,6 +19,7 @@ start_peers() {
   read -r line < "$work/signal.out"
   url=${line##*listening on }
   ws="ws://${url#http://}"
+  http="${url%/}/"
   "$build/src/mediapeer" --signal "$ws" --ice-address 127.0.0.1 "$@" > "$work/bot.out" 2> "$work/bot.err" &
   bot_pid=$!
   for _ in $(seq 100); do grep -q "logged in" "$work/bot.out" 2>/dev/null && return 0; sleep 0.1; done

@@ -13,10 +13,23 @@ namespace mp::peer {
 
 namespace {
 
-void use_only_addresses(GstElement* webrtc, const std::vector<std::string>& addresses, const std::string& log_id) {
+GRef<GObject> nice_agent_of(GstElement* webrtc) {
     GRef<GObject> ice, agent;
     g_object_get(webrtc, "ice-agent", ice.out_ptr(), nullptr);
     if (ice) g_object_get(ice.get(), "agent", agent.out_ptr(), nullptr);
+    return agent;
+}
+
+// libnice asks the LAN's router for a port mapping (UPnP IGD) for every
+// call, and holds back the host candidates until it answers or 200 ms have
+// passed. A server's address is its own (or a TURN relay's): no mapping to
+// ask for, and every call's gathering, so a WHIP 201, came 200 ms late.
+void without_upnp(GstElement* webrtc) {
+    if (GRef<GObject> agent = nice_agent_of(webrtc)) g_object_set(agent.get(), "upnp", FALSE, nullptr);
+}
+
+void use_only_addresses(GstElement* webrtc, const std::vector<std::string>& addresses, const std::string& log_id) {
+    GRef<GObject> agent = nice_agent_of(webrtc);
     for (const auto& address : addresses) {
         NiceAddress nice;
         nice_address_init(&nice);
@@ -70,6 +83,7 @@ GstElement* make_webrtcbin(const CallOptions& options, const std::string& log_id
         gboolean added = FALSE;
         g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &added);
     }
+    without_upnp(webrtc);
     if (!options.ice_addresses.empty()) use_only_addresses(webrtc, options.ice_addresses, log_id);
     return webrtc;
 }

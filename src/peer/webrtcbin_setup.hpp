@@ -11,7 +11,7 @@
 
 namespace mp::peer {
 
-// Max-bundle, the jitterbuffer latency, the ICE policy, STUN and TURN
+// Max-bundle, the jitterbuffer latency, the ICE policy, no UPnP, STUN and TURN
 // servers and the local addresses libnice may use. Null when webrtcbin is
 // missing (said in a warning).
 GstElement* make_webrtcbin(const CallOptions& options, const std::string& log_id);

@@ -5,6 +5,7 @@
 #include "media/templated.hpp"
 #include "peer/call_manager.hpp"
 #include "peer/call.hpp"
+#include "peer/webrtcbin_setup.hpp"
 #include "support/pump.hpp"
 
 #include <gst/gst.h>
@@ -195,6 +196,23 @@ TEST_F(CallEcho, Vp8AndOpusComeBack) {
     caller_.call->end("done", true);
     EXPECT_TRUE(mp::test::pump_until([&] { return !bot_.ended.empty(); }));
     EXPECT_EQ(bot_.ended, "peer left");
+}
+
+// A server asks no router for a port mapping: libnice's UPnP would hold each
+// call's host candidates back until the router answered or 200 ms passed.
+TEST_F(CallEcho, WebrtcbinAsksNoRouterForAPortMapping) {
+    CallOptions options;
+    options.ice_addresses = {"127.0.0.1"};
+    GRef<GstElement> webrtc = GRef<GstElement>::ref(make_webrtcbin(options, "test"));
+    ASSERT_TRUE(webrtc);
+    GRef<GObject> ice, agent;
+    g_object_get(webrtc.get(), "ice-agent", ice.out_ptr(), nullptr);
+    ASSERT_TRUE(ice);
+    g_object_get(ice.get(), "agent", agent.out_ptr(), nullptr);
+    ASSERT_TRUE(agent);
+    gboolean upnp = TRUE;
+    g_object_get(agent.get(), "upnp", &upnp, nullptr);
+    EXPECT_FALSE(upnp);
 }
 
 TEST_F(CallEcho, H264ComesBack) {
