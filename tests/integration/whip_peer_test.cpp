@@ -26,6 +26,18 @@ std::string browser_offer() {
            "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=ssrc:2002 cname:whiptest\r\n";
 }
 
+// mediapeer-call as a WHIP client (`--whip`) or WHEP player (`--whep`) of
+// `path` on the signaling server, for a 2 s call; its report.
+CallReport http_call(const SignalProcess& signal, const std::string& flag, const std::string& path,
+                     const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {built_program("mediapeer-call"), flag, signal.url() + path,
+                                     "--ice-address", "127.0.0.1", "--duration", "2"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto caller = Process::start(argv);
+    EXPECT_TRUE(caller);
+    return caller ? Peers::report_of(*caller, 30000) : CallReport{};
+}
+
 }  // namespace
 
 TEST_F(Peers, AWhipOfferIsAnsweredByTheServerPeerWithEveryCandidateAndTheirEnd) {
@@ -46,10 +58,7 @@ TEST_F(Peers, AWhipOfferIsAnsweredByTheServerPeerWithEveryCandidateAndTheirEnd) 
 // mediapeer-call as a WHIP client: its offer POSTed, its candidates PATCHed,
 // its hang-up a DELETE; the server peer echoes what it sends.
 TEST_F(Peers, MediapeerCallAsAWhipClientGetsItsMediaBackFromTheServerPeer) {
-    auto caller = Process::start({built_program("mediapeer-call"), "--whip", signal_->url() + "whip/server",
-                                  "--ice-address", "127.0.0.1", "--duration", "2"});
-    ASSERT_TRUE(caller);
-    CallReport r = report_of(*caller, 30000);
+    CallReport r = http_call(*signal_, "--whip", "whip/server");
     expect_echoed(r);
     EXPECT_NE(r.err.find("whip: session ended (200)"), std::string::npos) << "no DELETE: " << r.err;
     EXPECT_TRUE(pump_until([&] { return bot_->stderr_text().find("] ended: ") != std::string::npos; }, 10000))
@@ -57,10 +66,7 @@ TEST_F(Peers, MediapeerCallAsAWhipClientGetsItsMediaBackFromTheServerPeer) {
 }
 
 TEST_F(Peers, MediapeerCallAsAWhipClientSaysWhyItsOfferWasRefused) {
-    auto caller = Process::start({built_program("mediapeer-call"), "--whip", signal_->url() + "whip/nobody",
-                                  "--ice-address", "127.0.0.1", "--duration", "2"});
-    ASSERT_TRUE(caller);
-    CallReport r = report_of(*caller, 30000);
+    CallReport r = http_call(*signal_, "--whip", "whip/nobody");
     EXPECT_NE(r.status, 0);
     EXPECT_NE((r.out + r.err).find("(not_online)"), std::string::npos) << r.out << r.err;
 }
@@ -76,10 +82,7 @@ protected:
 
 TEST_F(WhepPlayers, MediapeerCallAsAWhepPlayerReceivesATestSourcesVideoAndAudio) {
     std::string recording = dir_.path() + "/played.webm";
-    auto player = Process::start({built_program("mediapeer-call"), "--whep", signal_->url() + "whep/tester",
-                                  "--ice-address", "127.0.0.1", "--duration", "2", "--record", recording});
-    ASSERT_TRUE(player);
-    CallReport r = report_of(*player, 30000);
+    CallReport r = http_call(*signal_, "--whep", "whep/tester", {"--record", recording});
     EXPECT_EQ(r.status, 0) << r.out << r.err;
     EXPECT_EQ(r.video_sent, 0) << "a player sends nothing: " << r.out;
     EXPECT_GT(r.video_received, 30) << r.out;
@@ -93,10 +96,7 @@ TEST_F(WhepPlayers, MediapeerCallAsAWhepPlayerReceivesATestSourcesVideoAndAudio)
 }
 
 TEST_F(Peers, AnEchoRefusesAWhepOfferAndThePlayerIsToldWhy) {
-    auto player = Process::start({built_program("mediapeer-call"), "--whep", signal_->url() + "whep/server",
-                                  "--ice-address", "127.0.0.1", "--duration", "2"});
-    ASSERT_TRUE(player);
-    CallReport r = report_of(*player, 30000);
+    CallReport r = http_call(*signal_, "--whep", "whep/server");
     EXPECT_NE(r.status, 0);
     std::string said = r.out + r.err;
     EXPECT_NE(said.find("(offer_refused)"), std::string::npos) << said;
