@@ -5,6 +5,7 @@ import { Signaling, signalingUrl, readPayload } from "./signaling.js";
 import { Call } from "./call.js";
 import { readCounters, summarize, formatSummary } from "./stats.js";
 import { loginRefusalText } from "./refusals.js";
+import { showError as showErrorIn, clearError as clearErrorIn } from "./error-box.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -63,21 +64,11 @@ function setCallState(state, text) {
 // kind: server-unreachable | login-refused | camera | user-offline | call-failed | codec | relay | server
 // code: the signaling server's code, when it refused something.
 function showError(kind, text, code) {
-  const box = $("error");
-  box.dataset.kind = kind;
-  if (code) box.dataset.code = code;
-  else delete box.dataset.code;
-  box.textContent = text;
-  box.hidden = false;
+  showErrorIn($("error"), kind, text, code);
 }
 
 function clearError(kind) {
-  const box = $("error");
-  if (kind && box.dataset.kind !== kind) return;
-  box.hidden = true;
-  box.textContent = "";
-  delete box.dataset.kind;
-  delete box.dataset.code;
+  clearErrorIn($("error"), kind);
 }
 
 function renderUsers() {

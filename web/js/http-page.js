@@ -4,6 +4,7 @@
 //   body[data-state]: idle | connecting | live | stopped | failed
 //   #error[data-kind]: refused (with data-code, the server's) | unreachable | camera | media
 import { Refusal, iceServersFor, openSession, refusalText } from "./http-session.js";
+import { showError as showErrorIn, clearError as clearErrorIn } from "./error-box.js";
 
 const $ = (id) => document.getElementById(id);
 const connectDeadlineMs = 20000;
@@ -25,20 +26,8 @@ export function httpClientPage({ kind, setUp, words, autostart = false }) {
     $("stop").disabled = !busy;
   }
 
-  function showError(errorKind, text, code) {
-    const box = $("error");
-    box.dataset.kind = errorKind;
-    if (code) box.dataset.code = code;
-    else delete box.dataset.code;
-    box.textContent = text;
-    box.hidden = false;
-  }
-
-  function clearError() {
-    $("error").hidden = true;
-    delete $("error").dataset.kind;
-    delete $("error").dataset.code;
-  }
+  const showError = (errorKind, text, code) => showErrorIn($("error"), errorKind, text, code);
+  const clearError = () => clearErrorIn($("error"));
 
   // Idempotent: Stop, a failure, a new start and the page closing all end here.
   function end(attempt) {
