@@ -4,6 +4,7 @@
 #include "common/guarded.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/json_writer.hpp"
+#include "protocol/sdp_text.hpp"
 #include "signal/http_reply.hpp"
 #include "signal/http_sessions.hpp"
 #include "signal/metrics.hpp"
@@ -163,6 +164,45 @@ void on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* 
              gpointer data) {
     guarded(G_LOG_DOMAIN, "http",
             [&] { static_cast<SignalServer::Impl*>(data)->handle_http(msg, path, query); });
+}
+
+// libsoup reads a request's whole body into memory before a handler runs,
+// and no endpoint here takes more than an SDP offer. A larger declared body
+// is refused once the headers are in: at once to a client that waits for
+// "100 Continue" (as curl does for large bodies), else after its body, which
+// is read and dropped, never kept. A chunked body that grows past the limit
+// has its connection shut.
+constexpr goffset kMaxRequestBodyBytes = protocol::kMaxSdpBytes;
+
+void refuse_too_large(SoupServerMessage* msg, const char* path) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
+    std::string why = "no request here has a body over " + std::to_string(kMaxRequestBodyBytes) + " bytes";
+    bool http_session = g_str_has_prefix(path, "/whip/") || g_str_has_prefix(path, "/whep/") ||
+                        g_str_has_prefix(path, "/sessions/");
+    if (http_session) return reply_refusal(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, {protocol::code::kBadSdp, why});
+    reply_text_failure(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why);
+}
+
+void on_request_chunk(SoupServerMessage* msg, GBytes* chunk, gpointer) {
+    auto read = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(msg), "mp-body-bytes")) + g_bytes_get_size(chunk);
+    g_object_set_data(G_OBJECT(msg), "mp-body-bytes", GSIZE_TO_POINTER(read));
+    if (read <= static_cast<gsize>(kMaxRequestBodyBytes)) return;
+    g_message("a chunked request body passed %lld bytes: its connection is shut",
+              static_cast<long long>(kMaxRequestBodyBytes));
+    g_signal_handlers_disconnect_by_func(msg, reinterpret_cast<gpointer>(on_request_chunk), nullptr);
+    g_socket_shutdown(soup_server_message_get_socket(msg), TRUE, TRUE, nullptr);
+}
+
+void on_request_headers(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer) {
+    guarded(G_LOG_DOMAIN, "http", [&] {
+        SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+        if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CHUNKED)
+            g_signal_connect(msg, "got-chunk", G_CALLBACK(on_request_chunk), nullptr);
+        else if (soup_message_headers_get_content_length(headers) > kMaxRequestBodyBytes) {
+            soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+            refuse_too_large(msg, path);
+        }
+    });
 }
 
 void on_wrote_101(SoupServerMessage* msg, gpointer data) {
@@ -485,6 +525,7 @@ Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const Ser
     impl->soup = adopt_ref(static_cast<SoupServer*>(g_object_new(
         SOUP_TYPE_SERVER, "server-header", "mediapeer-signal ", "tls-certificate", cert.get(),
         nullptr)));
+    soup_server_add_early_handler(impl->soup.get(), "/", on_request_headers, nullptr, nullptr);
     soup_server_add_handler(impl->soup.get(), "/", on_http, impl.get(), nullptr);
     auto listening = listen_socket(o.listen);
     if (!listening) return unexpected(listening.error());

@@ -348,3 +348,72 @@ TEST_F(WhipAuth, APostNeedsABearerTokenAndASessionIsItsTokensOnly) {
     EXPECT_EQ(mp::test::http(session_, HttpRequest{"DELETE", url, {}, {}, {}}).status, 401u);
     EXPECT_EQ(mp::test::http(session_, HttpRequest{"DELETE", url, {}, {}, bearer(mint("publisher"))}).status, 200u);
 }
+
+namespace {
+
+// What the server sends on one raw TCP connection after `request` (a
+// request's head, and whatever of its body the test sends), until it closes
+// the connection or `timeout_ms` pass; "" when it cannot connect.
+std::string raw_exchange(const std::string& http_url, const std::string& request, int timeout_ms = 3000) {
+    GUri* uri = g_uri_parse(http_url.c_str(), G_URI_FLAGS_NONE, nullptr);
+    mp::GRef<GSocketClient> client = mp::adopt_ref(g_socket_client_new());
+    mp::GRef<GSocketConnection> connection = mp::adopt_ref(
+        g_socket_client_connect_to_host(client.get(), g_uri_get_host(uri), g_uri_get_port(uri), nullptr, nullptr));
+    g_uri_unref(uri);
+    if (!connection) return "";
+    GSocket* socket = g_socket_connection_get_socket(connection.get());
+    GOutputStream* out = g_io_stream_get_output_stream(G_IO_STREAM(connection.get()));
+    g_output_stream_write_all(out, request.data(), request.size(), nullptr, nullptr, nullptr);  // fails once shut
+    std::string received;
+    gint64 deadline = g_get_monotonic_time() + gint64{timeout_ms} * 1000;
+    char buffer[4096];
+    while (g_get_monotonic_time() < deadline) {
+        if (!g_socket_condition_timed_wait(socket, G_IO_IN, deadline - g_get_monotonic_time(), nullptr, nullptr))
+            break;
+        gssize n = g_socket_receive(socket, buffer, sizeof buffer, nullptr, nullptr);
+        if (n <= 0) break;  // closed (or reset)
+        received.append(buffer, static_cast<std::size_t>(n));
+    }
+    return received;
+}
+
+std::string chunked(const std::string& body, std::size_t chunk_bytes) {
+    std::string out;
+    for (std::size_t at = 0; at < body.size(); at += chunk_bytes) {
+        std::string piece = body.substr(at, chunk_bytes);
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        out += size + piece + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+}
+
+}  // namespace
+
+// libsoup would read any body into memory before a handler could look at it.
+TEST_F(Whip, ABodyOverTheLimitIsRefusedAtItsHeadersAndNeverKept) {
+    std::string head = "POST /whip/bot HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sdp\r\n";
+    // A client that waits for 100 Continue is told at once, its 100 MB never sent.
+    std::string told = raw_exchange(server_->url(), head + "Expect: 100-continue\r\nContent-Length: 100000000\r\n\r\n");
+    EXPECT_EQ(told.rfind("HTTP/1.1 413", 0), 0u) << told;
+    EXPECT_NE(told.find("\"code\":\"bad_sdp\""), std::string::npos) << told;
+    // One that sends it anyway gets the 413 after its body, which is dropped as it comes.
+    std::string sent = raw_exchange(server_->url(), head + "Content-Length: 2000000\r\n\r\n" + std::string(2000000, 'v'));
+    EXPECT_EQ(sent.rfind("HTTP/1.1 413", 0), 0u) << sent.substr(0, 200);
+    // Any other path too: no request here has a body over 64 KiB.
+    std::string other = raw_exchange(server_->url(), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+                                                     "Content-Length: 100000000\r\n\r\n");
+    EXPECT_EQ(other.rfind("HTTP/1.1 413", 0), 0u) << other;
+    EXPECT_TRUE(bot_->nothing_pending()) << "no refused POST reaches the callee";
+}
+
+TEST_F(Whip, AChunkedBodyIsReadUpToTheLimitAndPastItsConnectionIsShut) {
+    std::string head = "POST /whip/nobody HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sdp\r\n"
+                       "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string small = raw_exchange(server_->url(), head + chunked(kOffer, 100));
+    EXPECT_EQ(small.rfind("HTTP/1.1 404", 0), 0u) << "a chunked offer is read and routed: " << small;
+    EXPECT_NE(small.find(code::kNotOnline), std::string::npos) << small;
+    std::string large = raw_exchange(server_->url(), head + chunked(std::string(200 * 1024, 'v'), 8192));
+    EXPECT_EQ(large.find("HTTP/1.1 2"), std::string::npos) << large;
+    EXPECT_EQ(large.find("HTTP/1.1 4"), std::string::npos) << "shut, not answered: " << large;
+}
