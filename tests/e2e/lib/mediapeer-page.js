@@ -1,5 +1,6 @@
 // Driving web/index.html as a person would (clicks and typing), and reading
 // what the browser itself received from its RTCPeerConnection's getStats().
+import assert from "node:assert/strict";
 import { waitFor } from "./poll.js";
 
 // A page of its own (own browser context: own storage, own tab) on `url`.
@@ -53,6 +54,17 @@ export async function callFromList(page, name) {
   const button = `#users button[data-call="${name}"]`;
   await page.waitForSelector(`${button}:enabled`, { timeout: 15000 });
   await page.click(button);
+}
+
+// `caller` clicks `callee` (by name) in the list; the callee's page sees who
+// calls, accepts, and both are connected.
+export async function callAndAccept(caller, callerName, callee, calleeName) {
+  await callFromList(caller, calleeName);
+  await waitPhase(callee, "incoming");
+  assert.equal(await callee.textContent("#incoming-caller"), callerName);
+  await callee.click("#accept");
+  await waitPhase(caller, "connected");
+  await waitPhase(callee, "connected");
 }
 
 // The error box: its kind, the signaling server's code when it refused

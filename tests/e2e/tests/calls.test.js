@@ -11,15 +11,6 @@ async function twoPages(t) {
   return { alice, bob };
 }
 
-// alice clicks bob in the list, bob sees who calls and accepts.
-async function aliceCallsBob(alice, bob) {
-  await P.callFromList(alice, "bob");
-  await P.waitPhase(bob, "incoming");
-  assert.equal(await bob.textContent("#incoming-caller"), "alice");
-  await bob.click("#accept");
-  await P.waitPhase(alice, "connected");
-  await P.waitPhase(bob, "connected");
-}
 
 // Keeps the page's current RTCPeerConnection reachable after the page drops it.
 async function holdPeerConnection(page) {
@@ -66,7 +57,7 @@ export default [
     name: "TwoPagesCallEachOther_VideoAndChatBothWays_HangUpEndsBoth",
     async run(t) {
       const { alice, bob } = await twoPages(t);
-      await aliceCallsBob(alice, bob);
+      await P.callAndAccept(alice, "alice", bob, "bob");
 
       const atAlice = await P.waitVideoDecoded(alice);
       const atBob = await P.waitVideoDecoded(bob);
@@ -105,7 +96,7 @@ export default [
     name: "ClosingATabMidCall_ReturnsTheOtherPageToIdle",
     async run(t) {
       const { alice, bob } = await twoPages(t);
-      await aliceCallsBob(alice, bob);
+      await P.callAndAccept(alice, "alice", bob, "bob");
       await P.waitVideoDecoded(bob);
       await holdPeerConnection(bob);
 
@@ -119,7 +110,7 @@ export default [
     name: "CameraOffSendsBlack_MuteSendsSilence_AsTheOtherPageReceives",
     async run(t) {
       const { alice, bob } = await twoPages(t);
-      await aliceCallsBob(alice, bob);
+      await P.callAndAccept(alice, "alice", bob, "bob");
       await P.waitVideoDecoded(bob);
 
       await waitFor("bob to see alice's (bright) fake camera", async () => (await remoteBrightness(bob)) > 30);

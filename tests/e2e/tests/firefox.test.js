@@ -49,12 +49,7 @@ async function firefoxCallsChromium(t) {
   await P.login(alice, "alice");
   const bob = await P.openAndLogin(chromium, signal.url, "bob");
 
-  await P.callFromList(alice, "bob");
-  await P.waitPhase(bob, "incoming");
-  assert.equal(await bob.textContent("#incoming-caller"), "alice");
-  await bob.click("#accept");
-  await P.waitPhase(alice, "connected");
-  await P.waitPhase(bob, "connected");
+  await P.callAndAccept(alice, "alice", bob, "bob");
   return { alice, bob };
 }
 
