@@ -39,6 +39,7 @@ struct Flags {
     char* auth_secret_file = nullptr;
     char* mint_token = nullptr;
     gint64 token_ttl = 3600;
+    gboolean mint_pool = FALSE;
     gboolean allow_anonymous = FALSE;
     char** reserved_names = nullptr;
     char** allowed_origins = nullptr;
@@ -102,6 +103,8 @@ struct Flags {
              "Print a token for NAME signed with --auth-secret-file, and exit", "NAME"},
             {"token-ttl", 0, 0, G_OPTION_ARG_INT64, &token_ttl,
              "Lifetime of --mint-token's token (default 3600)", "SECONDS"},
+            {"pool", 0, 0, G_OPTION_ARG_NONE, &mint_pool,
+             "With --mint-token: the token also lets its holder join the pool of NAME (mediapeer --pool)", nullptr},
         };
     }
 };
@@ -158,7 +161,7 @@ int mint(const Flags& f, const std::string& secret) {
         return 2;
     }
     std::string token = mp::signal::TokenKey(secret).mint(f.mint_token, g_get_real_time() / G_USEC_PER_SEC,
-                                                          f.token_ttl);
+                                                          f.token_ttl, f.mint_pool);
     if (token.empty()) {
         std::fprintf(stderr, "mediapeer-signal: could not make a token\n");
         return 1;

@@ -13,6 +13,9 @@ inline constexpr const char* kTokenExpired = "token_expired";
 inline constexpr const char* kTokenNotYetValid = "token_not_yet_valid";
 inline constexpr const char* kWrongName = "wrong_name";  // the token is for another name
 inline constexpr const char* kReservedName = "reserved_name";
+inline constexpr const char* kPoolNotAllowed = "pool_not_allowed";  // a pool login without a pool token
+// A name held by one connection cannot be joined as a pool, nor a pool's name
+// taken alone: name_taken.
 
 // An `error` frame: the frame it answers was refused, nothing else happened.
 inline constexpr const char* kBadFrame = "bad_frame";
@@ -22,6 +25,7 @@ inline constexpr const char* kCannotCallSelf = "cannot_call_self";
 inline constexpr const char* kNotOnline = "not_online";
 inline constexpr const char* kNotInCall = "not_in_call";
 inline constexpr const char* kRateLimited = "rate_limited";
+inline constexpr const char* kNotInPool = "not_in_pool";  // `load` from a connection that is no pool member
 
 // Over HTTP (a JSON body {"code":..,"message":..}): a WebSocket upgrade from a
 // page of another site (403); /config.json takes the login codes (401).

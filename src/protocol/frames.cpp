@@ -95,6 +95,24 @@ public:
         return json_node_get_boolean(node);
     }
 
+    bool optional_bool(const char* field, bool absent) const {
+        JsonNode* node = member(field);
+        if (!node || JSON_NODE_HOLDS_NULL(node)) return absent;
+        return required_bool(field);
+    }
+
+    // A whole number from 0 to `max`.
+    unsigned required_count(const char* field, unsigned max) const {
+        JsonNode* node = member(field);
+        if (!node) fail(ParseErrorKind::missing_field, prefix() + "missing \"" + field + "\"");
+        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+            wrong_type(field, "a whole number");
+        gint64 value = json_node_get_int(node);
+        if (value < 0 || value > static_cast<gint64>(max))
+            wrong_type(field, ("from 0 to " + std::to_string(max)).c_str());
+        return static_cast<unsigned>(value);
+    }
+
     std::vector<std::string> required_strings(const char* field) const {
         JsonNode* node = member(field);
         if (!node) fail(ParseErrorKind::missing_field, prefix() + "missing \"" + field + "\"");
@@ -181,8 +199,12 @@ std::optional<Frame> read_call_frame(std::string_view type, const FieldReader& f
 Result<ClientFrame, ParseError> parse_client_frame(std::string_view text) {
     return parse_frame<ClientFrame>(text, [](std::string_view type,
                                              const FieldReader& f) -> ClientFrame {
-        if (type == "login") return Login{f.required_string("name"), f.optional_string("token")};
+        if (type == "login")
+            return Login{f.required_string("name"), f.optional_string("token"), f.optional_bool("pool", false)};
         if (type == "users") return UsersRequest{};
+        if (type == "load")
+            return Load{f.required_count("calls", kMaxLoadCalls), f.required_count("max_calls", kMaxLoadCalls),
+                        f.optional_bool("draining", false)};
         if (auto call = read_call_frame<ClientFrame>(type, f)) return *call;
         unknown_type(type);
     });
@@ -233,6 +255,9 @@ std::string serialize(const ClientFrame& frame) {
             if constexpr (std::is_same_v<T, Login>) {
                 w.string("name", f.name);
                 if (f.token) w.string("token", *f.token);
+                if (f.pool) w.boolean("pool", true);
+            } else if constexpr (std::is_same_v<T, Load>) {
+                w.integer("calls", f.calls).integer("max_calls", f.max_calls).boolean("draining", f.draining);
             } else if constexpr (std::is_same_v<T, Offer>) {
                 w.string("name", f.name);
                 client_payload(w, "offer", f.offer);
@@ -295,6 +320,7 @@ struct TypeName {
     const char* operator()(const Leave&) const { return "leave"; }
     const char* operator()(const Error&) const { return "error"; }
     const char* operator()(const UsersRequest&) const { return "users"; }
+    const char* operator()(const Load&) const { return "load"; }
     const char* operator()(const UsersList&) const { return "users"; }
 };
 }  // namespace

@@ -19,6 +19,7 @@ namespace mp::protocol {
 struct Login {
     std::string name;
     std::optional<std::string> token;  // (ext) a JWT proving the name; never logged
+    bool pool = false;  // (ext) join the pool of members serving `name`
     bool operator==(const Login&) const = default;
 };
 struct LoginResult {
@@ -53,6 +54,13 @@ struct Error {
     std::string message;  // for people
     bool operator==(const Error&) const = default;
 };
+// (ext) A pool member's capacity, sent whenever it changes.
+struct Load {
+    unsigned calls = 0;
+    unsigned max_calls = 0;  // 0: no limit
+    bool draining = false;   // takes no new call
+    bool operator==(const Load&) const = default;
+};
 struct UsersRequest {
     bool operator==(const UsersRequest&) const = default;
 };
@@ -61,7 +69,7 @@ struct UsersList {
     bool operator==(const UsersList&) const = default;
 };
 
-using ClientFrame = std::variant<Login, Offer, Answer, Candidate, Leave, UsersRequest>;
+using ClientFrame = std::variant<Login, Offer, Answer, Candidate, Leave, UsersRequest, Load>;
 using ServerFrame = std::variant<LoginResult, Offer, Answer, Candidate, Leave, Error, UsersList>;
 
 enum class ParseErrorKind {
@@ -99,5 +107,7 @@ const char* type_name(const ServerFrame& frame);
 // no control characters, not only white space.
 std::optional<std::string> invalid_user_name_reason(std::string_view name);
 inline constexpr std::size_t kMaxUserNameChars = 64;
+// The most calls a `load` frame may state.
+inline constexpr unsigned kMaxLoadCalls = 1000000;
 
 }  // namespace mp::protocol

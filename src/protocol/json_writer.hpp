@@ -25,6 +25,11 @@ public:
         out_ += value ? "true" : "false";
         return *this;
     }
+    JsonObjectWriter& integer(std::string_view key, long long value) {
+        key_(key);
+        out_ += std::to_string(value);
+        return *this;
+    }
     // `json` must already be valid JSON text.
     JsonObjectWriter& raw(std::string_view key, std::string_view json) {
         key_(key);

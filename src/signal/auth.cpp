@@ -31,17 +31,28 @@ const unsigned char* key_bytes(const std::string& secret) {
     return reinterpret_cast<const unsigned char*>(secret.data());
 }
 
-// An integer claim, or nullopt when it is absent or not an integer (libjwt
-// 1.10 reads a string or a fraction as 0, so the claim's JSON is read here).
-std::optional<std::int64_t> int_claim(jwt_t* jwt, const char* name) {
+// A claim's value when it is a JSON value of `type`, else nullopt (libjwt
+// 1.10 reads a string or a fraction as the integer 0, so the claim's JSON is
+// read here).
+template <typename T>
+std::optional<T> typed_claim(jwt_t* jwt, const char* name, GType type, T (*get)(JsonNode*)) {
     std::unique_ptr<char, decltype(&std::free)> json(jwt_get_grants_json(jwt, name), &std::free);
     if (!json) return std::nullopt;
     auto parser = adopt_ref(json_parser_new_immutable());
     if (!json_parser_load_from_data(parser.get(), json.get(), -1, nullptr)) return std::nullopt;
     JsonNode* node = json_parser_get_root(parser.get());
-    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
-        return std::nullopt;
-    return json_node_get_int(node);
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != type) return std::nullopt;
+    return get(node);
+}
+
+std::optional<std::int64_t> int_claim(jwt_t* jwt, const char* name) {
+    return typed_claim<std::int64_t>(jwt, name, G_TYPE_INT64, [](JsonNode* n) -> std::int64_t { return json_node_get_int(n); });
+}
+
+// Only a JSON `true` grants: "true", 1 or a missing claim do not.
+bool true_claim(jwt_t* jwt, const char* name) {
+    auto value = typed_claim<bool>(jwt, name, G_TYPE_BOOLEAN, [](JsonNode* n) -> bool { return json_node_get_boolean(n); });
+    return value.value_or(false);
 }
 
 Refusal unauthorized(std::string why) { return Refusal{code::kUnauthorized, std::move(why)}; }
@@ -87,24 +98,27 @@ Result<TokenClaims, Refusal> TokenKey::verify(const std::string& token, std::int
     if (*expires <= now_unix) return unexpected(Refusal{code::kTokenExpired, "token expired"});
     if (auto not_before = int_claim(jwt.get(), "nbf"); not_before && *not_before > now_unix)
         return unexpected(Refusal{code::kTokenNotYetValid, "token is not valid yet (nbf)"});
-    return TokenClaims{subject, *expires};
+    return TokenClaims{subject, *expires, true_claim(jwt.get(), "pool")};
 }
 
-std::string TokenKey::mint(const std::string& subject, std::int64_t now_unix, std::int64_t ttl_s) const {
+std::string TokenKey::mint(const std::string& subject, std::int64_t now_unix, std::int64_t ttl_s,
+                           bool pool) const {
     jwt_t* raw = nullptr;
     if (jwt_new(&raw) != 0) return "";
     JwtPtr jwt(raw);
     if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, key_bytes(secret_), static_cast<int>(secret_.size())) != 0 ||
         jwt_add_grant(jwt.get(), "sub", subject.c_str()) != 0 ||
         jwt_add_grant_int(jwt.get(), "iat", static_cast<long>(now_unix)) != 0 ||
-        jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(now_unix + ttl_s)) != 0)
+        jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(now_unix + ttl_s)) != 0 ||
+        (pool && jwt_add_grant_bool(jwt.get(), "pool", 1) != 0))
         return "";
     std::unique_ptr<char, decltype(&std::free)> text(jwt_encode_str(jwt.get()), &std::free);
     return text ? text.get() : "";
 }
 
-std::optional<Refusal> TokenGate::refuse(const std::string& name,
-                                         const std::optional<std::string>& token) const {
+std::optional<Refusal> TokenGate::refuse(const std::string& name, const std::optional<std::string>& token,
+                                         bool pool) const {
+    if (!token && pool) return Refusal{code::kPoolNotAllowed, "joining a pool needs a token with \"pool\": true"};
     if (!token) {
         if (!rules_.allow_anonymous)
             return Refusal{code::kTokenRequired, "this server needs a token to log in"};
@@ -114,6 +128,8 @@ std::optional<Refusal> TokenGate::refuse(const std::string& name,
     auto claims = verify(*token);
     if (!claims) return claims.error();
     if (claims->subject != name) return Refusal{code::kWrongName, "token is for another name"};
+    if (pool && !claims->pool)
+        return Refusal{code::kPoolNotAllowed, "this token does not allow joining a pool (no \"pool\": true)"};
     return std::nullopt;
 }
 

@@ -23,6 +23,7 @@ Result<std::string, std::string> read_secret_file(const std::string& path);
 struct TokenClaims {
     std::string subject;          // `sub`: the name it proves
     std::int64_t expires_unix = 0;  // `exp`
+    bool pool = false;              // `"pool": true`: may join the pool of `sub`
 };
 
 class TokenKey {
@@ -32,8 +33,10 @@ public:
     // The claims of a token signed with this key (HS256 only) and valid at
     // `now_unix` (`exp` required and in the future, `nbf` if given in the past).
     Result<TokenClaims, Refusal> verify(const std::string& token, std::int64_t now_unix) const;
-    // A token for `subject`, valid from `now_unix` for `ttl_s` seconds.
-    std::string mint(const std::string& subject, std::int64_t now_unix, std::int64_t ttl_s) const;
+    // A token for `subject`, valid from `now_unix` for `ttl_s` seconds; with
+    // `pool`, also for joining the pool of that name.
+    std::string mint(const std::string& subject, std::int64_t now_unix, std::int64_t ttl_s,
+                     bool pool = false) const;
 
 private:
     std::string secret_;
@@ -52,8 +55,8 @@ public:
     TokenGate(TokenKey key, LoginRules rules, std::function<std::int64_t()> now_unix)
         : key_(std::move(key)), rules_(std::move(rules)), now_unix_(std::move(now_unix)) {}
 
-    std::optional<Refusal> refuse(const std::string& name,
-                                  const std::optional<std::string>& token) const override;
+    std::optional<Refusal> refuse(const std::string& name, const std::optional<std::string>& token,
+                                  bool pool) const override;
     // A token's claims now (for /config.json).
     Result<TokenClaims, Refusal> verify(const std::string& token) const {
         return key_.verify(token, now_unix_());

@@ -18,9 +18,10 @@ struct Refusal {
 class LoginGate {
 public:
     virtual ~LoginGate() = default;
-    // Nothing when a login carrying `token` (nullopt: none) may take `name`.
-    virtual std::optional<Refusal> refuse(const std::string& name,
-                                          const std::optional<std::string>& token) const = 0;
+    // Nothing when a login carrying `token` (nullopt: none) may take `name`,
+    // or with `pool`, join the pool serving `name`.
+    virtual std::optional<Refusal> refuse(const std::string& name, const std::optional<std::string>& token,
+                                          bool pool) const = 0;
 };
 
 }  // namespace mp::signal

@@ -21,8 +21,10 @@ std::string render_metrics(const Router& router, const ServerCounters& server, c
                std::uint64_t{router.connection_count()});
     out.single("mediapeer_signal_connections_total", MetricType::counter, "WebSocket connections accepted.",
                server.connections_opened);
-    out.single("mediapeer_signal_users", MetricType::gauge, "Logged-in users.",
+    out.single("mediapeer_signal_users", MetricType::gauge, "Logged-in users (a pool's name counts once).",
                std::uint64_t{router.user_count()});
+    out.single("mediapeer_signal_pool_members", MetricType::gauge, "Connections serving a name as pool members.",
+               std::uint64_t{router.pool_member_count()});
     out.single("mediapeer_signal_http_sessions", MetricType::gauge, "Open WHIP and WHEP sessions.",
                std::uint64_t{sessions.open});
     out.family("mediapeer_signal_http_session_answers_total", MetricType::counter,

@@ -70,6 +70,8 @@ Effects Router::on_frame(ConnectionId id, const ClientFrame& frame) {
     }
     if (auto* f = std::get_if<Offer>(&frame)) {
         offer(fx, id, c, *f);
+    } else if (auto* f = std::get_if<Load>(&frame)) {
+        load(fx, id, c, *f);
     } else if (auto* f = std::get_if<Answer>(&frame)) {
         if (ConnectionId to = peer_for(fx, id, c, f->name)) send(fx, to, Answer{c.name, f->answer});
     } else if (auto* f = std::get_if<Candidate>(&frame)) {
@@ -95,10 +97,11 @@ void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) 
         return refuse_login(fx, id, "invalid_name", Refusal{code::kInvalidName, *reason});
     // Proof first: whether a name is taken is not told to who may not have it.
     if (gate_) {
-        if (auto refusal = gate_->refuse(f.name, f.token))
+        if (auto refusal = gate_->refuse(f.name, f.token, f.pool))
             return refuse_login(fx, id, "auth", *refusal);
     }
-    if (by_name_.count(f.name))
+    if (f.pool) return join_pool(fx, id, c, f.name);
+    if (online(f.name))
         return refuse_login(fx, id, "name_taken", Refusal{code::kNameTaken, "name taken"});
     c.name = f.name;
     by_name_[c.name] = id;
@@ -106,8 +109,24 @@ void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) 
     send(fx, id, LoginResult{true, c.name, "", ""});
 }
 
+// Members share the name; the name is listed once, while any member is left.
+void Router::join_pool(Effects& fx, ConnectionId id, Connection& c, const std::string& name) {
+    if (by_name_.count(name))
+        return refuse_login(fx, id, "name_taken",
+                            Refusal{code::kNameTaken, "name taken by a connection that is not a pool"});
+    auto& members = pools_[name];
+    if (members.empty()) ++users_version_;
+    members.push_back(id);
+    ++pool_members_;
+    c.name = name;
+    c.pool_member = true;
+    send(fx, id, LoginResult{true, c.name, "", ""});
+}
+
+bool Router::online(const std::string& name) const { return by_name_.count(name) || pools_.count(name); }
+
 bool Router::admit_unlisted(ConnectionId id, const std::string& name, std::int64_t now_us) {
-    if (connections_.count(id) || by_name_.count(name) || invalid_user_name_reason(name)) return false;
+    if (connections_.count(id) || online(name) || invalid_user_name_reason(name)) return false;
     on_open(id, now_us);
     Connection& c = connections_[id];
     c.name = name;
@@ -122,13 +141,65 @@ void Router::offer(Effects& fx, ConnectionId id, Connection& c, const Offer& f) 
         error(fx, id, "offer_to_self", code::kCannotCallSelf, "cannot call yourself");
         return;
     }
-    auto callee = by_name_.find(f.name);
-    if (callee == by_name_.end() || !connections_.at(callee->second).listed) {
+    // A new offer in a call (renegotiation) goes where the call is.
+    ConnectionId callee = partner_named(c, f.name);
+    bool busy = false;
+    if (!callee) callee = callee_for(f.name, busy);
+    if (busy) {
+        ++counters_.errors["pool_busy"];
+        ++counters_.refusals[code::kBusy];
+        send(fx, id, Leave{f.name, std::string(code::kBusy)});
+        return;
+    }
+    if (!callee) {
         error(fx, id, "user_offline", code::kNotOnline, "user " + f.name + " is not online");
         return;
     }
-    add_call(id, callee->second);
-    send(fx, callee->second, Offer{c.name, f.offer});
+    add_call(id, callee);
+    send(fx, callee, Offer{c.name, f.offer});
+}
+
+ConnectionId Router::callee_for(const std::string& name, bool& busy) {
+    if (auto solo = by_name_.find(name); solo != by_name_.end())
+        return connections_.at(solo->second).listed ? solo->second : 0;
+    auto pool = pools_.find(name);
+    if (pool == pools_.end()) return 0;
+    ConnectionId member = least_loaded(pool->second);
+    busy = member == 0;
+    return member;
+}
+
+// The member with the most free calls, never a draining or full one; among
+// equals the one with fewest calls, then the one chosen longest ago. A
+// member's calls are the most of what it said and what it is offered here,
+// so a burst of offers does not outrun its `load` frames.
+ConnectionId Router::least_loaded(const std::vector<ConnectionId>& members) {
+    constexpr std::uint64_t kNoLimit = ~std::uint64_t{0};
+    ConnectionId best = 0;
+    std::uint64_t best_free = 0, best_calls = 0, best_chosen = 0;
+    for (ConnectionId id : members) {
+        const Connection& m = connections_.at(id);
+        std::uint64_t calls = std::max<std::uint64_t>(m.load.calls, m.partners.size());
+        if (m.load.draining || (m.load.max_calls && calls >= m.load.max_calls)) continue;
+        std::uint64_t free = m.load.max_calls ? m.load.max_calls - calls : kNoLimit;
+        bool better = !best || free > best_free || (free == best_free && calls < best_calls) ||
+                      (free == best_free && calls == best_calls && m.last_chosen < best_chosen);
+        if (!better) continue;
+        best = id;
+        best_free = free;
+        best_calls = calls;
+        best_chosen = m.last_chosen;
+    }
+    if (best) connections_.at(best).last_chosen = ++choices_;
+    return best;
+}
+
+void Router::load(Effects& fx, ConnectionId id, Connection& c, const Load& f) {
+    if (!c.pool_member) {
+        error(fx, id, "not_in_pool", code::kNotInPool, "load is for pool members (log in with \"pool\": true)");
+        return;
+    }
+    c.load = f;
 }
 
 void Router::users(Effects& fx, ConnectionId id, Connection& c) {
@@ -144,21 +215,27 @@ void Router::users(Effects& fx, ConnectionId id, Connection& c) {
 // unknown name while in several calls, is refused rather than guessed.
 ConnectionId Router::peer_for(Effects& fx, ConnectionId id, const Connection& c,
                               const std::string& name) {
+    if (ConnectionId named = partner_named(c, name)) return named;
     const auto& partners = c.partners;
-    auto named = name.empty() ? by_name_.end() : by_name_.find(name);
-    if (named != by_name_.end() &&
-        std::find(partners.begin(), partners.end(), named->second) != partners.end())
-        return named->second;
     if (partners.empty()) {
         error(fx, id, "not_in_a_call", code::kNotInCall, "not in a call");
         return 0;
     }
-    bool guessable = name.empty() || (named == by_name_.end() && partners.size() == 1);
+    bool guessable = name.empty() || (!online(name) && partners.size() == 1);
     if (!guessable) {
         error(fx, id, "not_in_a_call", code::kNotInCall, "not in a call with " + name);
         return 0;
     }
     return partners.back();
+}
+
+// The most recent partner logged in as `name` (several in calls with one
+// pool), or 0.
+ConnectionId Router::partner_named(const Connection& c, const std::string& name) const {
+    if (name.empty()) return 0;
+    for (auto it = c.partners.rbegin(); it != c.partners.rend(); ++it)
+        if (connections_.at(*it).name == name) return *it;
+    return 0;
 }
 
 void Router::add_call(ConnectionId a, ConnectionId b) {
@@ -199,16 +276,31 @@ Effects Router::on_close(ConnectionId id) {
         send(fx, partner, Leave{it->second.name, std::nullopt});
     }
     Connection c = std::move(it->second);
-    if (!c.name.empty()) {
-        by_name_.erase(c.name);
-        if (c.listed)
-            ++users_version_;
-        else
-            --unlisted_;
-    }
+    if (c.pool_member)
+        leave_pool(id, c.name);
+    else if (!c.name.empty())
+        release_name(c);
     if (c.subscribed) --subscribers_;
     connections_.erase(id);
     return fx;
+}
+
+void Router::leave_pool(ConnectionId id, const std::string& name) {
+    auto pool = pools_.find(name);
+    auto& members = pool->second;
+    members.erase(std::find(members.begin(), members.end(), id));
+    --pool_members_;
+    if (!members.empty()) return;
+    pools_.erase(pool);
+    ++users_version_;
+}
+
+void Router::release_name(const Connection& c) {
+    by_name_.erase(c.name);
+    if (c.listed)
+        ++users_version_;
+    else
+        --unlisted_;
 }
 
 bool Router::users_dirty() const {
@@ -230,9 +322,13 @@ Effects Router::flush_users() {
 
 std::vector<std::string> Router::online_names() const {
     std::vector<std::string> names;
-    names.reserve(by_name_.size());
+    names.reserve(by_name_.size() + pools_.size());
     for (const auto& [name, id] : by_name_)
         if (connections_.at(id).listed) names.push_back(name);
+    auto solo_end = names.size();
+    for (const auto& [name, members] : pools_) names.push_back(name);
+    // Both maps are sorted and share no name: one merge keeps the list sorted.
+    std::inplace_merge(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(solo_end), names.end());
     return names;
 }
 

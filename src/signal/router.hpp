@@ -79,7 +79,9 @@ public:
 
     // The protocol's own clients: connections admitted unlisted are not counted.
     std::size_t connection_count() const { return connections_.size() - unlisted_; }
-    std::size_t user_count() const { return by_name_.size() - unlisted_; }
+    std::size_t user_count() const { return by_name_.size() - unlisted_ + pools_.size(); }
+    // Connections serving a name as a pool member, in every pool.
+    std::size_t pool_member_count() const { return pool_members_; }
     std::size_t call_count() const { return call_ends_ / 2; }
     const RouterCounters& counters() const { return counters_; }
 
@@ -89,6 +91,9 @@ private:
         std::vector<ConnectionId> partners;  // most recent call last
         bool subscribed = false;
         bool listed = true;  // false: admitted by an HTTP endpoint
+        bool pool_member = false;
+        protocol::Load load;  // as the member last said
+        std::uint64_t last_chosen = 0;  // when an offer last went to it (choices so far)
         std::uint64_t users_seen = 0;
         double tokens = 0;
         std::int64_t tokens_at_us = 0;
@@ -96,11 +101,22 @@ private:
 
     bool take_token(Connection& c, std::int64_t now_us);
     void login(Effects& fx, ConnectionId id, Connection& c, const protocol::Login& f);
+    void join_pool(Effects& fx, ConnectionId id, Connection& c, const std::string& name);
     void offer(Effects& fx, ConnectionId id, Connection& c, const protocol::Offer& f);
+    void load(Effects& fx, ConnectionId id, Connection& c, const protocol::Load& f);
+    // The connection serving a new call to `name`: its holder, or the pool
+    // member with the most free capacity. 0 when there is none (`busy` set
+    // when a pool has members but every one is full or draining).
+    ConnectionId callee_for(const std::string& name, bool& busy);
+    ConnectionId least_loaded(const std::vector<ConnectionId>& members);
+    bool online(const std::string& name) const;
     void users(Effects& fx, ConnectionId id, Connection& c);
     // Whom an answer/candidate/leave naming `name` goes to, or 0 after an error.
     ConnectionId peer_for(Effects& fx, ConnectionId id, const Connection& c,
                           const std::string& name);
+    ConnectionId partner_named(const Connection& c, const std::string& name) const;
+    void leave_pool(ConnectionId id, const std::string& name);
+    void release_name(const Connection& c);
     void add_call(ConnectionId a, ConnectionId b);
     void end_call(ConnectionId a, ConnectionId b);
     std::vector<std::string> online_names() const;
@@ -112,6 +128,10 @@ private:
     const LoginGate* gate_;
     std::unordered_map<ConnectionId, Connection> connections_;
     std::map<std::string, ConnectionId> by_name_;  // ordered: the users list is sorted
+    // Names served by pools; never also in by_name_. Members in join order.
+    std::map<std::string, std::vector<ConnectionId>> pools_;
+    std::size_t pool_members_ = 0;
+    std::uint64_t choices_ = 0;
     std::size_t call_ends_ = 0;
     std::size_t unlisted_ = 0;
     std::uint64_t users_version_ = 1;

@@ -50,8 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!g_utf8_validate(wire.data(), static_cast<gssize>(wire.size()), nullptr)) __builtin_trap();
         }
         if (router.user_count() > router.connection_count()) __builtin_trap();
+        if (router.pool_member_count() > router.connection_count()) __builtin_trap();
     }
     for (ConnectionId id = 1; id <= 4; ++id) router.on_close(id);
-    if (router.call_count() != 0 || router.user_count() != 0) __builtin_trap();  // nothing left behind
+    if (router.call_count() != 0 || router.user_count() != 0 || router.pool_member_count() != 0)
+        __builtin_trap();  // nothing left behind
     return 0;
 }

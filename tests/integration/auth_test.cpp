@@ -182,3 +182,28 @@ TEST_F(AuthServer, TurnCredentialsOnlyForAValidTokenAndNamedAfterItsUser) {
     ASSERT_EQ(query.status, 200u) << query.body;
     EXPECT_TRUE(std::regex_search(query.body, std::regex(R"re("username":"\d+:bob")re"))) << query.body;
 }
+
+TEST_F(AuthServer, APoolMemberNeedsATokenMintedWithPool) {
+    start_auth({"--allow-anonymous"});
+    auto pool_login = [this](const std::optional<std::string>& token) {
+        auto member = connect();
+        if (member) member->send(Login{"bot", token, true});
+        return member;
+    };
+    auto code_of = [](mp::test::WsClient& member) {
+        auto result = member.next_as<LoginResult>();
+        if (!result) return "no login reply: " + member.last_unexpected();
+        return result->success ? std::string("ok") : result->code;
+    };
+    auto anonymous = pool_login(std::nullopt);
+    EXPECT_EQ(code_of(*anonymous), "pool_not_allowed");
+    auto plain_token = pool_login(mint("bot"));
+    EXPECT_EQ(code_of(*plain_token), "pool_not_allowed");
+    auto first = pool_login(SignalProcess::mint_token(secret_file_, "bot", "60", true));
+    EXPECT_EQ(code_of(*first), "ok");
+    auto second = pool_login(SignalProcess::mint_token(secret_file_, "bot", "60", true));
+    EXPECT_EQ(code_of(*second), "ok");
+    EXPECT_TRUE(metric_reaches("mediapeer_signal_pool_members", 2));
+    EXPECT_EQ(metric("mediapeer_signal_users"), 1);
+    EXPECT_EQ(metric(R"(mediapeer_signal_refusals_total{code="pool_not_allowed"})"), 2);
+}

@@ -453,3 +453,39 @@ TEST(SignalServerTls, BadOrUnreadableCertificateIsAClearErrorAndNonZeroExit) {
                                           dir.file("cert.pem")}, &err), 1);
     EXPECT_NE(err.find("--tls-cert and --tls-key go together"), std::string::npos) << err;
 }
+
+// docs/protocol.md#pools over the real server: one name, calls spread by load.
+TEST_F(SignalServer, APoolOfThreeServesOneNameAndSpreadsNewCallsByLoad) {
+    std::vector<std::unique_ptr<WsClient>> members;
+    for (unsigned max_calls : {1u, 2u, 1u}) {
+        members.push_back(connect());
+        members.back()->send(Login{"bot", std::nullopt, true});
+        ASSERT_FRAME(members.back(), LoginResult, joined);
+        ASSERT_TRUE(joined->success) << joined->message;
+        members.back()->send(Load{0, max_calls, false});
+    }
+    auto alice = user("alice");
+    alice->send(UsersRequest{});
+    ASSERT_FRAME(alice, UsersList, listed);
+    EXPECT_EQ(listed->users, (std::vector<std::string>{"alice", "bot"}));
+    // Four callers for four free calls: the member with two takes two.
+    std::vector<std::unique_ptr<WsClient>> callers;
+    for (const char* name : {"c1", "c2", "c3", "c4"}) {
+        callers.push_back(user(name));
+        callers.back()->send(Offer{"bot", "{}"});
+    }
+    std::vector<std::size_t> offers_taken;
+    for (auto& member : members) {
+        std::size_t n = 0;
+        while (member->next_as<Offer>(500)) ++n;
+        offers_taken.push_back(n);
+    }
+    EXPECT_EQ(offers_taken, (std::vector<std::size_t>{1, 2, 1}));
+    auto dave = user("dave");  // alice is subscribed to `users`, which change
+    dave->send(Offer{"bot", "{}"});
+    ASSERT_FRAME(dave, Leave, busy);
+    EXPECT_EQ(busy->name, "bot");
+    EXPECT_EQ(busy->reason, std::optional<std::string>("busy"));
+    EXPECT_EQ(metric("mediapeer_signal_pool_members"), 3);
+    EXPECT_EQ(metric(R"(mediapeer_signal_refusals_total{code="busy"})"), 1);
+}

@@ -34,11 +34,12 @@ int SignalProcess::run_to_exit(const std::vector<std::string>& args, std::string
 }
 
 std::string SignalProcess::mint_token(const std::string& secret_file, const std::string& name,
-                                      const std::string& ttl_s) {
+                                      const std::string& ttl_s, bool pool) {
     std::string out;
-    if (!run_command({built_program("mediapeer-signal"), "--auth-secret-file", secret_file, "--mint-token", name,
-                      "--token-ttl", ttl_s},
-                     &out))
+    std::vector<std::string> command = {built_program("mediapeer-signal"), "--auth-secret-file", secret_file,
+                                        "--mint-token", name, "--token-ttl", ttl_s};
+    if (pool) command.push_back("--pool");
+    if (!run_command(command, &out))
         ADD_FAILURE() << "mediapeer-signal --mint-token " << name << " failed";
     return trimmed(out);
 }

@@ -17,9 +17,10 @@ public:
                                                 std::string* error = nullptr);
     // Runs it to completion (for start-up errors): exit status and stderr.
     static int run_to_exit(const std::vector<std::string>& args, std::string* stderr_text);
-    // A token for `name` from `mediapeer-signal --auth-secret-file FILE --mint-token`.
+    // A token for `name` from `mediapeer-signal --auth-secret-file FILE --mint-token`
+    // (with `pool`, `--pool`: also for joining the pool of `name`).
     static std::string mint_token(const std::string& secret_file, const std::string& name,
-                                  const std::string& ttl_s = "3600");
+                                  const std::string& ttl_s = "3600", bool pool = false);
 
     const std::string& url() const { return url_; }  // http(s)://127.0.0.1:PORT/
     std::string ws_url(const std::string& path = "/") const;

@@ -176,6 +176,32 @@ TEST(RouterWithTokens, OpenLobbyKeepsReservedNamesForTheirTokens) {
     EXPECT_TRUE(login_answer(router, 3, login("server", key.mint("server", kNow, 60))).success);
 }
 
+TEST(RouterWithTokens, OnlyATokenWithThePoolClaimJoinsAPool) {
+    TokenKey key(kSecret);
+    TokenGate gate(key, LoginRules{true, {}}, [] { return kNow; });
+    Router router({0, 0}, &gate);
+    for (ConnectionId id : {1, 2, 3}) router.on_open(id, 0);
+    auto pool_login = [](const std::string& token) {
+        std::string f = R"({"type":"login","name":"bot","pool":true)";
+        if (!token.empty()) f += R"(,"token":")" + token + "\"";
+        return f + "}";
+    };
+    EXPECT_EQ(login_answer(router, 1, pool_login("")).code, "pool_not_allowed");  // even in an open lobby
+    EXPECT_EQ(login_answer(router, 1, pool_login(key.mint("bot", kNow, 60))).code, "pool_not_allowed");
+    EXPECT_EQ(login_answer(router, 1, pool_login(key.mint("other", kNow, 60, true))).code, "wrong_name");
+    EXPECT_TRUE(login_answer(router, 1, pool_login(key.mint("bot", kNow, 60, true))).success);
+    EXPECT_TRUE(login_answer(router, 2, pool_login(key.mint("bot", kNow, 60, true))).success);
+    EXPECT_EQ(router.pool_member_count(), 2u);
+}
+
+TEST(TokenKey, ThePoolClaimIsOnlyAJsonTrue) {
+    TokenKey key(kSecret);
+    EXPECT_TRUE(key.verify(key.mint("bot", kNow, 60, true), kNow)->pool);
+    EXPECT_FALSE(key.verify(key.mint("bot", kNow, 60), kNow)->pool);
+    EXPECT_FALSE(key.verify(token_with(JWT_ALG_HS256, kSecret, R"({"sub":"bot","exp":)" + std::to_string(kNow + 60) + R"(,"pool":"true"})"), kNow)->pool);
+    EXPECT_FALSE(key.verify(token_with(JWT_ALG_HS256, kSecret, R"({"sub":"bot","exp":)" + std::to_string(kNow + 60) + R"(,"pool":1})"), kNow)->pool);
+}
+
 TEST(RouterWithoutTokens, IgnoresATokenAndTakesAnyFreeName) {
     Router router({0, 0});
     router.on_open(1, 0);

@@ -33,6 +33,17 @@ TEST(ClientFrames, LoginCarriesItsToken) {
               ParseErrorKind::wrong_field_type);
 }
 
+TEST(ClientFrames, LoginMayJoinAPool) {
+    EXPECT_EQ(client(R"({"type":"login","name":"bot","pool":true})"), (ClientFrame{Login{"bot", std::nullopt, true}}));
+    EXPECT_EQ(client(R"({"type":"login","name":"bot","pool":null})"), (ClientFrame{Login{"bot", std::nullopt, false}}));
+    EXPECT_EQ(client_error(R"({"type":"login","name":"bot","pool":"yes"})").kind, ParseErrorKind::wrong_field_type);
+}
+
+TEST(ClientFrames, LoadStatesCallsLimitAndDraining) {
+    EXPECT_EQ(client(R"({"type":"load","calls":2,"max_calls":8,"draining":true})"), (ClientFrame{Load{2, 8, true}}));
+    EXPECT_EQ(client(R"({"type":"load","calls":0,"max_calls":0})"), (ClientFrame{Load{0, 0, false}}));
+}
+
 TEST(ClientFrames, OfferPayloadObjectBecomesCompactJsonText) {
     auto f = client(R"({"type":"offer","offer":{"type":"offer", "sdp":"v=0\r\n"},"name":"bob"})");
     EXPECT_EQ(f, ClientFrame(Offer{"bob", R"({"type":"offer","sdp":"v=0\r\n"})"}));
@@ -109,7 +120,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadFrame{R"({"type":"candidate","candidate":{},"name":{}})",
                  ParseErrorKind::wrong_field_type, "candidate: \"name\" must be a string"},
         BadFrame{R"({"type":"leave","reason":3})", ParseErrorKind::wrong_field_type,
-                 "leave: \"reason\" must be a string"}));
+                 "leave: \"reason\" must be a string"},
+        BadFrame{R"({"type":"load","max_calls":2})", ParseErrorKind::missing_field, "load: missing \"calls\""},
+        BadFrame{R"({"type":"load","calls":1})", ParseErrorKind::missing_field, "load: missing \"max_calls\""},
+        BadFrame{R"({"type":"load","calls":-1,"max_calls":2})", ParseErrorKind::wrong_field_type,
+                 "load: \"calls\" must be from 0 to 1000000"},
+        BadFrame{R"({"type":"load","calls":1,"max_calls":1.5})", ParseErrorKind::wrong_field_type,
+                 "load: \"max_calls\" must be a whole number"},
+        BadFrame{R"({"type":"load","calls":"1","max_calls":2})", ParseErrorKind::wrong_field_type,
+                 "load: \"calls\" must be a whole number"},
+        BadFrame{R"({"type":"load","calls":1,"max_calls":2,"draining":1})", ParseErrorKind::wrong_field_type,
+                 "load: \"draining\" must be a boolean"}));
 
 TEST(ClientFrameErrors, UnknownTypeIsQuotedSafely) {
     auto e = client_error(R"({"type":"a\"b\n"})");
@@ -163,7 +184,7 @@ TEST(RoundTrip, EveryClientFrameSendsPayloadsAsObjects) {
         Answer{"", R"({"type":"answer","sdp":"v=0"})"}, Answer{"alice", R"({"sdp":"x"})"},
         Candidate{"alice", R"({"candidate":"c","sdpMid":"0","sdpMLineIndex":0})"},
         Candidate{"", "not json"}, Leave{"", std::nullopt}, Leave{"alice", "busy"},
-        UsersRequest{}};
+        UsersRequest{}, Login{"bot", "a.b.c", true}, Load{3, 8, false}, Load{0, 0, true}};
     for (const auto& f : frames) {
         auto text = serialize(f);
         auto back = parse_client_frame(text);

@@ -303,3 +303,124 @@ TEST(RouterUnlisted, AnAdmittedCallerCallsAndIsAnsweredButIsNeitherListedNorCall
     EXPECT_FALSE(router.users_dirty()) << "the list did not change";
     EXPECT_TRUE(router.admit_unlisted(kSession + 1, "whip-1", 0)) << "the name is free again";
 }
+
+// Pools (docs/protocol.md#pools): members share a name; each new offer goes
+// to the member with the most free capacity, every later frame of a call to
+// the member that took it.
+namespace {
+
+constexpr ConnectionId M1 = 11, M2 = 12, M3 = 13;
+
+class RouterPool : public RouterTable {
+protected:
+    RouterPool() {
+        for (ConnectionId id : {M1, M2, M3}) router_.on_open(id, 0);
+        login_all();
+        for (ConnectionId id : {M1, M2, M3})
+            run({{id, R"({"type":"login","name":"bot","pool":true})", {{id, LoginResult{true, "bot", "", ""}}}}});
+    }
+
+    void load(ConnectionId member, unsigned calls, unsigned max_calls, bool draining = false) {
+        std::string frame = R"({"type":"load","calls":)" + std::to_string(calls) +
+                            R"(,"max_calls":)" + std::to_string(max_calls) +
+                            R"(,"draining":)" + (draining ? "true" : "false") + "}";
+        run({{member, frame, {}}});
+    }
+
+    // Where an offer from `caller` to the pool went (0: nowhere).
+    ConnectionId offer_from(ConnectionId caller) {
+        Effects fx = feed(caller, R"({"type":"offer","offer":{"sdp":"o"},"name":"bot"})");
+        if (fx.sends.size() != 1 || !std::holds_alternative<Offer>(fx.sends[0].frame)) return 0;
+        return fx.sends[0].to;
+    }
+};
+
+}  // namespace
+
+TEST_F(RouterPool, MembersShareOneNameThatIsListedOnceWhileAnyIsLeft) {
+    run({
+        {A, R"({"type":"users"})", {{A, UsersList{{"alice", "bob", "bot", "carol"}}}}},
+        // A pool's name is not taken alone, nor a lone name joined as a pool.
+        {D, R"({"type":"login","name":"bot"})", {{D, LoginResult{false, "", "name taken", "name_taken"}}}},
+        {D, R"({"type":"login","name":"alice","pool":true})",
+         {{D, LoginResult{false, "", "name taken by a connection that is not a pool", "name_taken"}}}},
+        {M1, "<close>", {}},
+        {M2, "<close>", {}},
+    });
+    EXPECT_TRUE(router_.flush_users().sends.empty());  // alice saw the list; members left, the name did not
+    EXPECT_FALSE(router_.users_dirty());
+    EXPECT_EQ(router_.user_count(), 4u);
+    EXPECT_EQ(router_.pool_member_count(), 1u);
+    run({{M3, "<close>", {}}});
+    EXPECT_TRUE(router_.users_dirty());
+    EXPECT_EQ(router_.flush_users().sends, (std::vector<Outgoing>{{A, UsersList{{"alice", "bob", "carol"}}}}));
+    EXPECT_EQ(router_.pool_member_count(), 0u);
+}
+
+TEST_F(RouterPool, EachNewOfferGoesToTheMemberWithTheMostFreeCalls) {
+    load(M1, 0, 3);  // 3 free
+    load(M2, 0, 2);  // 2 free
+    load(M3, 1, 2);  // 1 free
+    EXPECT_EQ(offer_from(A), M1);
+    // An offered call counts before the member's next `load` says so: M1 and
+    // M2 have 2 free now, and M2 fewer calls.
+    EXPECT_EQ(offer_from(B), M2);
+    load(M1, 0, 8, true);  // draining: never chosen, however free
+    EXPECT_EQ(offer_from(C), M3);
+}
+
+TEST_F(RouterPool, MembersThatSayNoLimitTakeTurns) {
+    EXPECT_EQ(offer_from(A), M1);
+    EXPECT_EQ(offer_from(B), M2);
+    run({{A, R"({"type":"leave","name":"bot"})", {{M1, Leave{"alice", std::nullopt}}}}});
+    EXPECT_EQ(offer_from(C), M3);  // as free as M1, and never chosen
+    EXPECT_EQ(offer_from(A), M1);  // it has no call again
+}
+
+TEST_F(RouterPool, EveryLaterFrameOfACallGoesToTheMemberThatTookIt) {
+    load(M1, 0, 1);
+    load(M2, 0, 1);
+    load(M3, 0, 0, true);
+    ASSERT_EQ(offer_from(A), M1);
+    ASSERT_EQ(offer_from(B), M2);
+    run({
+        {B, R"({"type":"candidate","candidate":{"candidate":"cb"},"name":"bot"})",
+         {{M2, Candidate{"bob", R"({"candidate":"cb"})"}}}},
+        {M1, R"({"type":"answer","answer":{"sdp":"a"},"name":"alice"})", {{A, Answer{"bot", R"({"sdp":"a"})"}}}},
+        {A, R"({"type":"candidate","candidate":{"candidate":"ca"},"name":"bot"})",
+         {{M1, Candidate{"alice", R"({"candidate":"ca"})"}}}},
+        // A new offer in a call (renegotiation) goes where the call is, full or not.
+        {A, R"({"type":"offer","offer":{"sdp":"o2"},"name":"bot"})", {{M1, Offer{"alice", R"({"sdp":"o2"})"}}}},
+        {M2, R"({"type":"leave","name":"bob","reason":"media_timeout"})", {{B, Leave{"bot", "media_timeout"}}}},
+    });
+}
+
+TEST_F(RouterPool, WhenEveryMemberIsFullOrDrainingTheCallerHearsBusy) {
+    load(M1, 2, 2);
+    load(M2, 0, 0, true);
+    load(M3, 0, 1);
+    ASSERT_EQ(offer_from(A), M3);
+    run({{B, R"({"type":"offer","offer":{"sdp":"o"},"name":"bot"})", {{B, Leave{"bot", "busy"}}}},
+         // Nothing was recorded for the refused call.
+         {B, R"({"type":"candidate","candidate":{"candidate":"c"},"name":"bot"})",
+          {err(B, "not_in_call", "not in a call")}}});
+    EXPECT_EQ(router_.counters().refusals.at("busy"), 1u);
+    EXPECT_EQ(router_.call_count(), 1u);
+}
+
+TEST_F(RouterPool, AMemberThatGoesAwayEndsOnlyItsOwnCalls) {
+    ASSERT_EQ(offer_from(A), M1);
+    ASSERT_EQ(offer_from(B), M2);
+    ASSERT_EQ(offer_from(C), M3);
+    run({{M2, "<close>", {{B, Leave{"bot", std::nullopt}}}},
+         {A, R"({"type":"candidate","candidate":{"candidate":"c"},"name":"bot"})",
+          {{M1, Candidate{"alice", R"({"candidate":"c"})"}}}}});
+    EXPECT_EQ(router_.call_count(), 2u);
+    EXPECT_EQ(offer_from(B), M1);  // the pool lives on
+}
+
+TEST_F(RouterPool, LoadIsOnlyForPoolMembers) {
+    run({{A, R"({"type":"load","calls":0,"max_calls":2})",
+          {err(A, "not_in_pool", "load is for pool members (log in with \"pool\": true)")}}});
+    EXPECT_EQ(offer_from(B), M1);
+}
