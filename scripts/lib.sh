@@ -11,6 +11,7 @@ MEDIAPEER_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   coturn python3-aiortc python3-websockets
+  libhiredis-dev redis-server
   chromium firefox-esr nodejs
 )
 
@@ -19,6 +20,7 @@ MEDIAPEER_CLANG_PACKAGES=(clang libfuzzer-14-dev libclang-rt-14-dev)
 
 ensure_packages() {
   ensure_debian_packages "${MEDIAPEER_PACKAGES[@]}"
+  quiet_redis_service
 }
 
 ensure_debian_packages() {
@@ -35,6 +37,24 @@ ensure_debian_packages() {
   echo "installing: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+# Debian's redis-server package starts its own service on port 6379; the
+# tests start their own redis-server on free loopback ports and want none
+# left running. Stopped and disabled as root: with systemctl where systemd
+# runs, else with the init script (a container without systemd, whose
+# policy-rc.d may not have kept it from starting).
+quiet_redis_service() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  if [ -d /run/systemd/system ]; then
+    if systemctl is-enabled --quiet redis-server 2>/dev/null || systemctl is-active --quiet redis-server 2>/dev/null; then
+      systemctl disable --now redis-server >/dev/null 2>&1 ||
+        echo "could not stop redis-server's service: systemctl disable --now redis-server" >&2
+    fi
+  elif [ -x /etc/init.d/redis-server ] && /etc/init.d/redis-server status >/dev/null 2>&1; then
+    /etc/init.d/redis-server stop >/dev/null 2>&1 || echo "could not stop redis-server: /etc/init.d/redis-server stop" >&2
+    update-rc.d redis-server disable >/dev/null 2>&1 || true
+  fi
 }
 
 build() {

@@ -46,8 +46,28 @@ struct Bot {
         calls->end_all(why, [this] { quit(); });
     }
 
+    // SIGTERM with --drain-seconds: the pool sends us no new call from now
+    // on; the calls going on end by themselves, or at drain_seconds, then stop()
+    // as always. A second SIGTERM stops at once.
+    void drain() {
+        if (stopping) return;
+        if (calls->draining()) return stop("mediapeer stopping", 0);
+        g_message("draining: %zu calls, up to %u s", calls->active_calls(), drain_seconds);
+        // Not g_timeout_source_new_seconds: its first wake-up may come up to a second early.
+        guint drain_ms = std::min(drain_seconds, G_MAXUINT / 1000) * 1000;
+        drain_deadline = mp::attach_source(g_timeout_source_new(drain_ms),
+                                           G_SOURCE_FUNC(+[](Bot* bot) {
+                                               bot->drain_deadline.reset();
+                                               bot->stop("draining took --drain-seconds", 0);
+                                               return G_SOURCE_REMOVE;
+                                           }),
+                                           this);
+        calls->drain([this] { stop("mediapeer stopping", 0); });
+    }
+
     void quit() {
         deadline.reset();
+        drain_deadline.reset();
         signaller->stop();
         g_main_loop_quit(loop.get());
     }
@@ -55,6 +75,8 @@ struct Bot {
     static constexpr guint kStopDeadlineMs = 4000;
     bool stopping = false;
     mp::GSourcePtr deadline;
+    unsigned drain_seconds = 0;  // 0: SIGTERM stops at once
+    mp::GSourcePtr drain_deadline;
 };
 
 // Every behaviour may also record the caller to `record_dir`.
@@ -92,7 +114,9 @@ struct BotFlags {
     char* play = nullptr;
     char* http = nullptr;
     gboolean loop = FALSE;
+    gboolean pool = FALSE;
     gint max_calls = 0;
+    gint drain_seconds = 0;
     gint record_max_seconds = 0;
     gint record_min_free_mib = 512;
 
@@ -113,6 +137,13 @@ struct BotFlags {
         entries.push_back({"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
                            "Calls at once; an offer beyond them is refused with leave, reason \"busy\" (default 0 = no limit)",
                            "N"});
+        entries.push_back({"pool", 0, 0, G_OPTION_ARG_NONE, &pool,
+                           "Serve --name with other mediapeers as one pool: the signaling server gives each call "
+                           "to the member with most free calls (with auth, the token needs the claim \"pool\": true)",
+                           nullptr});
+        entries.push_back({"drain-seconds", 0, 0, G_OPTION_ARG_INT, &drain_seconds,
+                           "On SIGTERM take no new call and let the calls going on run up to N s, then end them "
+                           "and exit 0 (default 0: SIGTERM ends every call at once)", "N"});
         entries.push_back({"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
                            "Media behaviour: a template in pipelines/ (echo, test, play) or a file's path "
                            "(default echo; play with --play)", "NAME|FILE"});
@@ -153,6 +184,7 @@ std::optional<mp::media::TemplateSettings> bot_media(const BotFlags& f) {
 bool start_signalling(Bot& bot, const BotFlags& f) {
     auto options = f.peer.signaller("server");
     options.reconnect = true;  // a server peer outlives its signaling server's restarts
+    options.pool = f.pool;
     auto signaller = mp::peer::WsSignaller::create(options);
     if (!signaller) {
         std::fprintf(stderr, "mediapeer: %s\n", signaller.error().c_str());
@@ -181,7 +213,7 @@ void start_calls(Bot& bot, const BotFlags& f, const mp::media::TemplateSettings&
     options.metrics = bot.call_metrics;
     bot.calls = std::make_unique<mp::peer::CallManager>(*bot.signaller, with_recording(media, f.recordings(), limits),
                                                         wishes, options);
-    bot.calls->max_calls = static_cast<unsigned>(std::max(f.max_calls, 0));
+    bot.calls->set_max_calls(static_cast<unsigned>(std::max(f.max_calls, 0)));
     bot.calls->on_chat = mp::peer::answer_chat;
     std::string url = bot.signaller->options().url;
     bot.calls->ready = [url](const std::string& name) {
@@ -197,7 +229,7 @@ void start_calls(Bot& bot, const BotFlags& f, const mp::media::TemplateSettings&
 bool start_status(Bot& bot, const char* listen) {
     auto started = mp::app::StatusHttp::start(listen, [&bot] {
         return mp::peer::PeerSnapshot{bot.calls->active_calls(), bot.calls->counters(), bot.calls->logged_in(),
-                                      bot.calls->signaling_reconnects()};
+                                      bot.calls->signaling_reconnects(), bot.calls->draining()};
     }, bot.call_metrics);
     if (!started) {
         std::fprintf(stderr, "mediapeer: %s\n", started.error().c_str());
@@ -209,6 +241,25 @@ bool start_status(Bot& bot, const char* listen) {
     return true;
 }
 
+// SIGINT stops at once; SIGTERM too, or drains with --drain-seconds (what
+// an orchestrator sends before it replaces a member).
+void watch_signals(Bot& bot, unsigned drain_seconds) {
+    bot.drain_seconds = drain_seconds;
+    g_unix_signal_add(SIGINT, +[](gpointer data) -> gboolean {
+        static_cast<Bot*>(data)->stop("mediapeer stopping", 0);
+        return G_SOURCE_REMOVE;
+    }, &bot);
+    g_unix_signal_add(SIGTERM, +[](gpointer data) -> gboolean {
+        auto* bot = static_cast<Bot*>(data);
+        if (bot->drain_seconds == 0) {
+            bot->stop("mediapeer stopping", 0);
+            return G_SOURCE_REMOVE;
+        }
+        bot->drain();
+        return G_SOURCE_CONTINUE;  // a second SIGTERM stops at once
+    }, &bot);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -218,18 +269,17 @@ int main(int argc, char** argv) {
     if (!f.parse(argc, argv)) return 2;
     mp::media::RecordLimits limits;
     if (!record_limits(f.record_max_seconds, f.record_min_free_mib, limits)) return 2;
+    if (f.drain_seconds < 0) {
+        std::fprintf(stderr, "mediapeer: --drain-seconds %d: give 0 (no draining) or more\n", f.drain_seconds);
+        return 2;
+    }
     auto media = bot_media(f);
     if (!media) return 2;
     Bot bot;
     if (!start_signalling(bot, f)) return 2;
     start_calls(bot, f, *media, limits);
     if (f.http && !start_status(bot, f.http)) return 2;
-    auto on_signal = +[](gpointer data) -> gboolean {
-        static_cast<Bot*>(data)->stop("mediapeer stopping", 0);
-        return G_SOURCE_REMOVE;
-    };
-    g_unix_signal_add(SIGINT, on_signal, &bot);
-    g_unix_signal_add(SIGTERM, on_signal, &bot);
+    watch_signals(bot, static_cast<unsigned>(f.drain_seconds));
     bot.signaller->start(*bot.calls);
     g_main_loop_run(bot.loop.get());
     return bot.exit_code;

@@ -43,10 +43,13 @@ struct Flags {
     gboolean allow_anonymous = FALSE;
     char** reserved_names = nullptr;
     char** allowed_origins = nullptr;
+    char* redis = nullptr;
+    char* node_id = nullptr;
+    gint heartbeat_ms = 1000;
 
     ~Flags() {
         for (char* s : {listen, web_root, tls_cert, tls_key, turn_user, turn_password, turn_secret,
-                        auth_secret_file, mint_token})
+                        auth_secret_file, mint_token, redis, node_id})
             g_free(s);
         for (char** v : {stun, turn, reserved_names, allowed_origins}) g_strfreev(v);
     }
@@ -88,6 +91,12 @@ struct Flags {
              "Keepalive ping period (default 10, 0 = off)", "SECONDS"},
             {"ping-timeout", 0, 0, G_OPTION_ARG_INT, &ping_timeout,
              "Close a connection silent this long (default 30)", "SECONDS"},
+        };
+    }
+
+    // Who may log in, and the cluster.
+    std::vector<GOptionEntry> trust_and_cluster_entries() {
+        return {
             {"auth-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &auth_secret_file,
              "HS256 key (>= 32 bytes, owner-only file): logins and /config.json need a token signed with it",
              "FILE"},
@@ -105,7 +114,21 @@ struct Flags {
              "Lifetime of --mint-token's token (default 3600)", "SECONDS"},
             {"pool", 0, 0, G_OPTION_ARG_NONE, &mint_pool,
              "With --mint-token: the token also lets its holder join the pool of NAME (mediapeer --pool)", nullptr},
+            {"redis", 0, 0, G_OPTION_ARG_STRING, &redis,
+             "Be one node of a cluster sharing users, pools and calls through this Redis (docs/cluster.md)",
+             "redis://HOST[:PORT][/DB]"},
+            {"node-id", 0, 0, G_OPTION_ARG_STRING, &node_id,
+             "This node's name in the cluster, unique among the nodes (default HOSTNAME-PID)", "ID"},
+            {"heartbeat-ms", 0, 0, G_OPTION_ARG_INT, &heartbeat_ms,
+             "Cluster heartbeat period: a node silent for 2.5 is gone, its users leave (default 1000)", "MS"},
         };
+    }
+
+    std::vector<GOptionEntry> all_entries() {
+        auto all = entries();
+        auto more = trust_and_cluster_entries();
+        all.insert(all.end(), more.begin(), more.end());
+        return all;
     }
 };
 
@@ -147,6 +170,9 @@ mp::signal::ServerOptions to_options(const Flags& f) {
     o.login.allow_anonymous = f.allow_anonymous;
     o.login.reserved_names = strings(f.reserved_names);
     o.allowed_origins = strings(f.allowed_origins);
+    if (f.redis) o.redis_url = f.redis;
+    if (f.node_id) o.node_id = f.node_id;
+    o.heartbeat_ms = static_cast<unsigned>(std::max(f.heartbeat_ms, 0));
     return o;
 }
 
@@ -192,7 +218,7 @@ gboolean on_stop_signal(gpointer data) {
 
 int main(int argc, char** argv) {
     Flags f;
-    auto entries = f.entries();
+    auto entries = f.all_entries();
     if (!mp::app::parse_flags("mediapeer-signal", "- mediapeer signaling server", entries, argc, argv)) return 2;
     auto options = to_options(f);
     if (f.auth_secret_file) {

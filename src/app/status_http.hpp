@@ -1,5 +1,8 @@
 // The server peer's HTTP status endpoint (--http ADDR:PORT): /healthz (200
 // while logged in to signaling, 503 otherwise) and /metrics (Prometheus).
+// Draining is 503 too, with a body that says so: a load balancer or
+// orchestrator takes a member out of rotation on a failing check, and this
+// one is on its way out; it stays up for its calls (and /metrics) meanwhile.
 #pragma once
 
 #include "common/gobj.hpp"
@@ -54,8 +57,11 @@ private:
         auto* self = static_cast<StatusHttp*>(data);
         std::string p = path;
         if (p == "/healthz") {
-            bool up = self->snapshot_().logged_in;
-            reply(msg, up ? 200 : 503, "text/plain", up ? "ok\n" : "not logged in to signaling\n");
+            auto now = self->snapshot_();
+            if (now.draining)
+                reply(msg, 503, "text/plain", "draining: " + std::to_string(now.active_calls) + " calls left\n");
+            else
+                reply(msg, now.logged_in ? 200 : 503, "text/plain", now.logged_in ? "ok\n" : "not logged in to signaling\n");
         } else if (p == "/metrics") {
             reply(msg, 200, "text/plain; version=0.0.4",
                   peer::render_peer_metrics(self->snapshot_(), *self->calls_, media::media_metrics()));

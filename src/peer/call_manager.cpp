@@ -40,6 +40,7 @@ std::shared_ptr<Call> CallManager::find(const std::string& peer) const {
 
 void CallManager::on_ready(const std::string& name) {
     logged_in_ = true;
+    report_load();  // the first login's; after a reconnect the signaller tells it again itself
     if (std::exchange(was_disconnected_, false)) {
         ++reconnects_;
         g_message("back on signaling with %zu calls going on", calls_.size());
@@ -62,20 +63,25 @@ void CallManager::on_offer(const std::string& peer, const SessionDescription& of
                   peer.c_str());
         return;
     }
-    if (max_calls && calls_.size() >= max_calls) {
-        g_message("[call %s] refused the offer: busy (%zu calls, --max-calls %u)", peer.c_str(), calls_.size(),
-                  max_calls);
-        ++counters_.busy;
-        early_candidates_.erase(peer);
-        signaller_.hang_up(peer, std::string("busy"));
-        return;
-    }
+    // A pool's server sends a draining member no offer, but one may have
+    // been on its way when we said so.
+    if (draining_) return refuse_busy(peer, "draining");
+    if (max_calls_ && calls_.size() >= max_calls_)
+        return refuse_busy(peer, std::to_string(calls_.size()) + " calls, --max-calls " + std::to_string(max_calls_));
     auto call = std::make_shared<Call>(peer, signaller_, make_behaviour_(peer), options_, *this);
     calls_[peer] = call;
     call->accept_offer(offer, wishes_);
     auto early = early_candidates_.extract(peer);
     if (!early.empty() && !call->ended())
         for (const auto& candidate : early.mapped()) call->add_remote_candidate(candidate);
+    report_load();
+}
+
+void CallManager::refuse_busy(const std::string& peer, const std::string& why) {
+    g_message("[call %s] refused the offer: busy (%s)", peer.c_str(), why.c_str());
+    ++counters_.busy;
+    early_candidates_.erase(peer);
+    signaller_.hang_up(peer, std::string("busy"));
 }
 
 void CallManager::on_answer(const std::string& peer, const SessionDescription&) {
@@ -123,12 +129,32 @@ void CallManager::on_call_ended(const std::string& peer, const std::string&) {
     }
     calls_.erase(peer);
     give_back_freed_memory();
+    report_load();
     if (calls_.empty() && all_ended_) std::exchange(all_ended_, nullptr)();
 }
 
 void CallManager::on_chat_message(const std::string& peer, const std::string& text) {
     if (!on_chat) return;
     if (auto call = find(peer)) on_chat(*call, text);
+}
+
+void CallManager::set_max_calls(unsigned max_calls) {
+    max_calls_ = max_calls;
+    report_load();
+}
+
+void CallManager::drain(std::function<void()> drained) {
+    draining_ = true;
+    report_load();
+    if (calls_.empty()) return drained();
+    all_ended_ = std::move(drained);
+}
+
+void CallManager::report_load() {
+    PeerLoad load{static_cast<unsigned>(calls_.size()), max_calls_, draining_};
+    if (reported_ == load) return;
+    reported_ = load;
+    signaller_.send_load(load);
 }
 
 void CallManager::end_all(const std::string& reason, std::function<void()> all_ended) {

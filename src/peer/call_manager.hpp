@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mp::peer {
@@ -41,7 +42,13 @@ public:
 
     // Offers beyond this many calls at once are refused with `leave`
     // (reason "busy"); 0: no limit.
-    unsigned max_calls = 0;
+    void set_max_calls(unsigned max_calls);
+    unsigned max_calls() const { return max_calls_; }
+    // Takes no new call from now on (an offer gets `leave`, reason "busy")
+    // while the calls going on go on; `drained` runs once none is left, at
+    // once when there is none. end_all still ends them sooner.
+    void drain(std::function<void()> drained);
+    bool draining() const { return draining_; }
     // What answers a call's chat messages, if anything does (answer_chat).
     std::function<void(Call& call, const std::string& text)> on_chat;
 
@@ -59,6 +66,9 @@ public:
 
 private:
     std::shared_ptr<Call> find(const std::string& peer) const;
+    void refuse_busy(const std::string& peer, const std::string& why);
+    // Tells the signaller our load when it differs from what it was told last.
+    void report_load();
 
     Signaller& signaller_;
     BehaviourFactory make_behaviour_;
@@ -68,7 +78,10 @@ private:
     // Candidates that came before their caller's offer (a signaling path may
     // reorder), handed to the call the offer starts.
     std::map<std::string, std::vector<IceCandidate>> early_candidates_;
-    std::function<void()> all_ended_;
+    std::function<void()> all_ended_;  // from end_all or drain
+    unsigned max_calls_ = 0;
+    bool draining_ = false;
+    std::optional<PeerLoad> reported_;
     CallCounters counters_;
     bool logged_in_ = false;
     bool was_disconnected_ = false;

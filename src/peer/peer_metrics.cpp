@@ -51,6 +51,9 @@ std::string render_peer_metrics(const PeerSnapshot& peer, const CallMetrics& c, 
                peer.logged_in ? 1.0 : 0.0);
     out.single("mediapeer_active_calls", MetricType::gauge, "Calls going on now.",
                static_cast<double>(peer.active_calls));
+    out.single("mediapeer_draining", MetricType::gauge,
+               "1 while draining (SIGTERM with --drain-seconds): no new call, the calls going on end, then exit.",
+               peer.draining ? 1.0 : 0.0);
     const char* calls = "mediapeer_calls_total";
     out.family(calls, MetricType::counter,
                "Calls by how they ended: answered (ended as calls do), busy (refused: --max-calls), "

@@ -15,6 +15,7 @@ struct PeerSnapshot {
     CallCounters calls;
     bool logged_in = false;
     std::uint64_t signaling_reconnects = 0;
+    bool draining = false;  // taking no new call, on the way out
 };
 
 std::string render_peer_metrics(const PeerSnapshot& peer, const CallMetrics& calls, const media::MediaMetrics& media);

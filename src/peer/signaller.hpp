@@ -21,6 +21,15 @@ struct IceCandidate {
     bool operator==(const IceCandidate&) const = default;
 };
 
+// How much a server peer serves now. A signaling server that spreads the
+// calls for one name over several peers (a pool) picks by it.
+struct PeerLoad {
+    unsigned calls = 0;
+    unsigned max_calls = 0;  // 0: no limit
+    bool draining = false;   // takes no new call
+    bool operator==(const PeerLoad&) const = default;
+};
+
 // What a signaller reports, always on the main context.
 class SignallerEvents {
 public:
@@ -55,6 +64,9 @@ public:
     // m-line `mid`): a WHIP endpoint answers its client then, not after a wait.
     virtual void send_end_of_candidates(const std::string& /*peer*/, const std::string& /*mid*/) {}
     virtual void hang_up(const std::string& peer, const std::optional<std::string>& reason) = 0;
+    // Our load changed. Only a signaller whose server chooses among peers by
+    // load passes it on; to any other it means nothing.
+    virtual void send_load(const PeerLoad& /*load*/) {}
     virtual void stop() = 0;
 };
 

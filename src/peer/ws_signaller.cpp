@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <variant>
@@ -158,6 +159,7 @@ public:
 
     void start(SignallerEvents& events);
     void send(const protocol::ClientFrame& frame, const std::string& peer);
+    void send_load(const PeerLoad& load);
     void stop();
 
     const WsSignallerOptions options;
@@ -191,6 +193,7 @@ private:
     bool ready_for(const char* type, const std::string& peer) const;
     void invalid(const std::string& peer, const char* type, const std::string& why);
     void send_now(const protocol::ClientFrame& frame);
+    void send_load_now();
     void fail(const std::string& why, const std::string& detail = {});
     void teardown();
 
@@ -208,6 +211,7 @@ private:
     bool logged_in_once_ = false;
     unsigned retries_ = 0;  // since the last login
     GSourcePtr retry_;
+    std::optional<PeerLoad> load_;  // the last one given; the server has it whenever we are ready
 };
 
 void WsSignaller::Impl::start(SignallerEvents& events) {
@@ -290,7 +294,7 @@ void WsSignaller::Impl::connected(GRef<SoupWebsocketConnection> ws) {
             this);
     }
     g_debug("connected to %s; logging in as %s", options.url.c_str(), options.name.c_str());
-    send_now(protocol::Login{options.name, token_});
+    send_now(protocol::Login{options.name, token_, options.pool});
 }
 
 void WsSignaller::Impl::connect_failed(const GError& error) {
@@ -387,7 +391,9 @@ void WsSignaller::Impl::handle(const protocol::LoginResult& result) {
     retries_ = 0;
     deadline_.reset();
     std::string name = result.my_name.empty() ? options.name : result.my_name;
-    g_message("logged in to %s as %s", options.url.c_str(), name.c_str());
+    g_message("logged in to %s as %s%s", options.url.c_str(), name.c_str(), options.pool ? " (a pool member)" : "");
+    // Before any offer can be routed by what the server knew of us last time.
+    if (load_) send_load_now();
     events_->on_ready(name);
 }
 
@@ -455,6 +461,18 @@ void WsSignaller::Impl::send_now(const protocol::ClientFrame& frame) {
         return;
     }
     soup_websocket_connection_send_text(ws_.get(), text.c_str());
+}
+
+void WsSignaller::Impl::send_load(const PeerLoad& load) {
+    if (!options.pool || load_ == load) return;
+    load_ = load;
+    if (state_ == State::ready) send_load_now();
+}
+
+// The wire bounds a count; a bigger --max-calls means no limit in practice.
+void WsSignaller::Impl::send_load_now() {
+    auto bounded = [](unsigned n) { return std::min(n, protocol::kMaxLoadCalls); };
+    send_now(protocol::Load{bounded(load_->calls), bounded(load_->max_calls), load_->draining});
 }
 
 // Backoff doubles from reconnect_min_s up to reconnect_max_s, each wait
@@ -548,6 +566,8 @@ void WsSignaller::send_end_of_candidates(const std::string& peer, const std::str
 void WsSignaller::hang_up(const std::string& peer, const std::optional<std::string>& reason) {
     impl_->send(protocol::Leave{peer, reason}, peer);
 }
+
+void WsSignaller::send_load(const PeerLoad& load) { impl_->send_load(load); }
 
 void WsSignaller::stop() { impl_->stop(); }
 

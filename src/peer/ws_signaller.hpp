@@ -26,6 +26,9 @@ struct WsSignallerOptions {
     // backoff) instead of failing; the first connection still fails at once.
     bool reconnect = false;
     double reconnect_min_s = 0.5, reconnect_max_s = 10;
+    // Log in as one of several peers serving `name` (a pool); the server
+    // then picks among them by the load each one reports (send_load).
+    bool pool = false;
 };
 
 // What is wrong with the options (URL, name, timeouts), or nothing. The CA
@@ -50,6 +53,10 @@ public:
     // As the page does: a `candidate` whose candidate is empty.
     void send_end_of_candidates(const std::string& peer, const std::string& mid) override;
     void hang_up(const std::string& peer, const std::optional<std::string>& reason) override;
+    // A pool member tells the server (a `load` frame), now if logged in, and
+    // again after each login: the server forgets it with the connection.
+    // Without `pool`, nothing is sent.
+    void send_load(const PeerLoad& load) override;
     // Closes the WebSocket (1000); no event fires afterwards. Idempotent.
     void stop() override;
 

@@ -26,6 +26,10 @@ inline constexpr const char* kNotOnline = "not_online";
 inline constexpr const char* kNotInCall = "not_in_call";
 inline constexpr const char* kRateLimited = "rate_limited";
 inline constexpr const char* kNotInPool = "not_in_pool";  // `load` from a connection that is no pool member
+// In a cluster of signaling nodes: the shared store (Redis) is unreachable, so
+// a login (whose name must be unique cluster-wide) or a frame for a user on
+// another node is refused; calls between this node's users go on.
+inline constexpr const char* kClusterUnavailable = "cluster_unavailable";
 
 // Over HTTP (a JSON body {"code":..,"message":..}): a WebSocket upgrade from a
 // page of another site (403); /config.json takes the login codes (401).

@@ -166,7 +166,8 @@ void HttpSessions::handle_endpoint(SoupServerMessage* msg, Kind kind, std::strin
 
 bool HttpSessions::admit(Session& s, Kind kind) {
     for (int attempt = 0; attempt < kAdmitAttempts; ++attempt) {
-        s.caller = (kind == Kind::whip ? "whip-" : "whep-") + std::to_string(++next_caller_);
+        s.caller = (kind == Kind::whip ? "whip-" : "whep-") +
+                   (limits_.caller_tag.empty() ? "" : limits_.caller_tag + "-") + std::to_string(++next_caller_);
         if (host_.admit(s.connection, s.caller)) return true;
     }
     return false;

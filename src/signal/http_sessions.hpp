@@ -28,6 +28,9 @@ struct HttpSessionLimits {
     unsigned answer_timeout_ms = 10000;  // POST -> the callee's answer
     unsigned candidates_wait_ms = 1000;  // answer -> its end-of-candidates, at most
     unsigned busy_retry_after_s = 5;     // Retry-After of a 503
+    // In a cluster, callers are "whip-TAG-N": a node's tag keeps its callers'
+    // names apart from other nodes'. Empty: "whip-N".
+    std::string caller_tag;
 };
 
 // What the endpoints need of the server around them. `route` and `close` may

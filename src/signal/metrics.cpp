@@ -1,5 +1,7 @@
 #include "signal/metrics.hpp"
 
+#include "signal/cluster.hpp"
+
 #include "common/prometheus_text.hpp"
 
 namespace mp::signal {
@@ -48,6 +50,30 @@ std::string render_metrics(const Router& router, const ServerCounters& server, c
     labelled(out, "mediapeer_signal_closes_total", "reason", server.closes);
     out.family("mediapeer_signal_limit_hits_total", MetricType::counter, "Times a limit was hit, by limit.");
     labelled(out, "mediapeer_signal_limit_hits_total", "limit", server.limit_hits);
+    return out.take();
+}
+
+std::string render_cluster_metrics(const Cluster& cluster) {
+    PrometheusText out;
+    const ClusterCounters& c = cluster.counters();
+    out.single("mediapeer_signal_cluster_up", MetricType::gauge, "1 while this node reaches the cluster's Redis.",
+               std::uint64_t{cluster.up() ? 1u : 0u});
+    out.single("mediapeer_signal_cluster_nodes", MetricType::gauge, "Other nodes heard within 3 heartbeats.",
+               std::uint64_t{cluster.remote_nodes()});
+    out.single("mediapeer_signal_cluster_remote_users", MetricType::gauge, "Other nodes' users mirrored here.",
+               std::uint64_t{cluster.remote_users()});
+    out.single("mediapeer_signal_cluster_relays_out_total", MetricType::counter, "Frames sent to users on other nodes.",
+               c.relays_out);
+    out.single("mediapeer_signal_cluster_relays_in_total", MetricType::counter, "Frames from users on other nodes.",
+               c.relays_in);
+    out.single("mediapeer_signal_cluster_relays_refused_total", MetricType::counter,
+               "Frames for other nodes refused while Redis was unreachable.", c.relays_refused);
+    out.single("mediapeer_signal_cluster_messages_dropped_total", MetricType::counter,
+               "Cluster messages not understood, or for users not known here.", c.messages_dropped);
+    out.single("mediapeer_signal_cluster_nodes_lost_total", MetricType::counter,
+               "Nodes forgotten: silent for 3 heartbeats, or restarted.", c.nodes_lost);
+    out.single("mediapeer_signal_cluster_redis_outages_total", MetricType::counter,
+               "Times Redis became unreachable.", c.redis_outages);
     return out.take();
 }
 

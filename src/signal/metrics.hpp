@@ -26,4 +26,8 @@ struct HttpSessionCounts {
 
 std::string render_metrics(const Router& router, const ServerCounters& server, const HttpSessionCounts& sessions);
 
+class Cluster;
+// A cluster node's own families (mediapeer-signal --redis).
+std::string render_cluster_metrics(const Cluster& cluster);
+
 }  // namespace mp::signal

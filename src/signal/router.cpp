@@ -73,22 +73,23 @@ Effects Router::on_frame(ConnectionId id, const ClientFrame& frame) {
     } else if (auto* f = std::get_if<Load>(&frame)) {
         load(fx, id, c, *f);
     } else if (auto* f = std::get_if<Answer>(&frame)) {
-        if (ConnectionId to = peer_for(fx, id, c, f->name)) send(fx, to, Answer{c.name, f->answer});
+        if (ConnectionId to = peer_for(fx, id, c, f->name)) forward(fx, id, to, Answer{c.name, f->answer});
     } else if (auto* f = std::get_if<Candidate>(&frame)) {
         if (ConnectionId to = peer_for(fx, id, c, f->name))
-            send(fx, to, Candidate{c.name, f->candidate});
+            forward(fx, id, to, Candidate{c.name, f->candidate});
     } else if (auto* f = std::get_if<Leave>(&frame)) {
         if (ConnectionId to = peer_for(fx, id, c, f->name)) {
             end_call(id, to);
-            send(fx, to, Leave{c.name, f->reason});
+            forward(fx, id, to, Leave{c.name, f->reason});
         }
     }
     return fx;
 }
 
 void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) {
-    if (!c.name.empty()) {
-        error(fx, id, "already_logged_in", code::kAlreadyLoggedIn, "already logged in as " + c.name);
+    if (!c.name.empty() || c.claiming) {
+        std::string as = c.name.empty() ? c.claiming->first : c.name;
+        error(fx, id, "already_logged_in", code::kAlreadyLoggedIn, "already logged in as " + as);
         return;
     }
     // A refused name is answered with `login` success:false, the reply the
@@ -100,39 +101,96 @@ void Router::login(Effects& fx, ConnectionId id, Connection& c, const Login& f) 
         if (auto refusal = gate_->refuse(f.name, f.token, f.pool))
             return refuse_login(fx, id, "auth", *refusal);
     }
-    if (f.pool) return join_pool(fx, id, c, f.name);
-    if (online(f.name))
-        return refuse_login(fx, id, "name_taken", Refusal{code::kNameTaken, "name taken"});
-    c.name = f.name;
-    by_name_[c.name] = id;
-    ++users_version_;
-    send(fx, id, LoginResult{true, c.name, "", ""});
+    if (auto clash = local_clash(f.name, f.pool)) return refuse_login(fx, id, "name_taken", *clash);
+    if (clustered_) return claim(fx, id, c, f.name, f.pool);
+    finish_login(fx, id, c, f.name, f.pool);
+}
+
+// Whether `name` is free here (held by a local or mirrored user, or asked for
+// by a login waiting for the cluster). A pool's name is joined, never taken.
+std::optional<Refusal> Router::local_clash(const std::string& name, bool pool) const {
+    auto waiting = claimed_.find(name);
+    auto [solo_claims, pool_claims] = waiting == claimed_.end() ? std::pair{0u, 0u} : waiting->second;
+    if (by_name_.count(name) || solo_claims)
+        return Refusal{code::kNameTaken, pool ? "name taken by a connection that is not a pool" : "name taken"};
+    if (!pool && (pools_.count(name) || pool_claims)) return Refusal{code::kNameTaken, "name taken"};
+    return std::nullopt;
+}
+
+void Router::claim(Effects& fx, ConnectionId id, Connection& c, const std::string& name, bool pool) {
+    c.claiming = std::pair{name, pool};
+    auto& [solo_claims, pool_claims] = claimed_[name];
+    ++(pool ? pool_claims : solo_claims);
+    fx.claims.push_back({id, name, pool});
+}
+
+void Router::unclaim(const std::pair<std::string, bool>& asked) {
+    auto it = claimed_.find(asked.first);
+    auto& [solo_claims, pool_claims] = it->second;
+    --(asked.second ? pool_claims : solo_claims);
+    if (!solo_claims && !pool_claims) claimed_.erase(it);
 }
 
 // Members share the name; the name is listed once, while any member is left.
-void Router::join_pool(Effects& fx, ConnectionId id, Connection& c, const std::string& name) {
-    if (by_name_.count(name))
-        return refuse_login(fx, id, "name_taken",
-                            Refusal{code::kNameTaken, "name taken by a connection that is not a pool"});
-    auto& members = pools_[name];
-    if (members.empty()) ++users_version_;
-    members.push_back(id);
-    ++pool_members_;
+void Router::finish_login(Effects& fx, ConnectionId id, Connection& c, const std::string& name, bool pool) {
     c.name = name;
-    c.pool_member = true;
+    if (pool) {
+        auto& members = pools_[name];
+        if (members.empty()) ++users_version_;
+        members.push_back(id);
+        ++pool_members_;
+        c.pool_member = true;
+    } else {
+        by_name_[name] = id;
+        ++users_version_;
+    }
     send(fx, id, LoginResult{true, c.name, "", ""});
+    if (clustered_) tell(fx, Presence::Kind::online, id, c);
+}
+
+Effects Router::on_claimed(ConnectionId id, const std::optional<Refusal>& refusal) {
+    Effects fx;
+    auto it = connections_.find(id);
+    if (it == connections_.end() || !it->second.claiming) {
+        auto gone = abandoned_claims_.find(id);
+        if (gone == abandoned_claims_.end()) return fx;
+        // Granted to nobody: given back at once.
+        if (!refusal) fx.presence.push_back({Presence::Kind::offline, id, gone->second.first, gone->second.second, true, {}});
+        abandoned_claims_.erase(gone);
+        return fx;
+    }
+    Connection& c = it->second;
+    auto asked = *c.claiming;
+    c.claiming.reset();
+    unclaim(asked);
+    if (refusal) {
+        refuse_login(fx, id, refusal->code.c_str(), *refusal);
+        return fx;
+    }
+    if (auto clash = local_clash(asked.first, asked.second)) {  // a remote user came first
+        refuse_login(fx, id, "name_taken", *clash);
+        fx.presence.push_back({Presence::Kind::offline, id, asked.first, asked.second, true, {}});
+        return fx;
+    }
+    finish_login(fx, id, c, asked.first, asked.second);
+    return fx;
+}
+
+void Router::tell(Effects& fx, Presence::Kind kind, ConnectionId id, const Connection& c) {
+    fx.presence.push_back({kind, id, c.name, c.pool_member, c.listed, c.load});
 }
 
 bool Router::online(const std::string& name) const { return by_name_.count(name) || pools_.count(name); }
 
-bool Router::admit_unlisted(ConnectionId id, const std::string& name, std::int64_t now_us) {
-    if (connections_.count(id) || online(name) || invalid_user_name_reason(name)) return false;
+bool Router::admit_unlisted(ConnectionId id, const std::string& name, std::int64_t now_us, Effects* fx) {
+    if (connections_.count(id) || local_clash(name, false) || invalid_user_name_reason(name)) return false;
     on_open(id, now_us);
     Connection& c = connections_[id];
     c.name = name;
     c.listed = false;
     by_name_[name] = id;
     ++unlisted_;
+    if (clustered_ && fx) tell(*fx, Presence::Kind::online, id, c);
     return true;
 }
 
@@ -156,7 +214,7 @@ void Router::offer(Effects& fx, ConnectionId id, Connection& c, const Offer& f) 
         return;
     }
     add_call(id, callee);
-    send(fx, callee, Offer{c.name, f.offer});
+    forward(fx, id, callee, Offer{c.name, f.offer});
 }
 
 ConnectionId Router::callee_for(const std::string& name, bool& busy) {
@@ -200,6 +258,7 @@ void Router::load(Effects& fx, ConnectionId id, Connection& c, const Load& f) {
         return;
     }
     c.load = f;
+    if (clustered_) tell(fx, Presence::Kind::load, id, c);
 }
 
 void Router::users(Effects& fx, ConnectionId id, Connection& c) {
@@ -266,6 +325,8 @@ void Router::end_call(ConnectionId a, ConnectionId b) {
     unlink(b, a);
 }
 
+// A remote partner is not told: its node hears this user's Presence offline
+// and tells it there.
 Effects Router::on_close(ConnectionId id) {
     Effects fx;
     auto it = connections_.find(id);
@@ -273,23 +334,29 @@ Effects Router::on_close(ConnectionId id) {
     std::vector<ConnectionId> partners = it->second.partners;
     for (ConnectionId partner : partners) {
         end_call(id, partner);
-        send(fx, partner, Leave{it->second.name, std::nullopt});
+        if (!connections_.at(partner).remote) send(fx, partner, Leave{it->second.name, std::nullopt});
     }
     Connection c = std::move(it->second);
+    connections_.erase(it);
+    if (c.claiming) {
+        unclaim(*c.claiming);
+        abandoned_claims_[id] = *c.claiming;
+    }
+    if (c.remote) --remotes_;
     if (c.pool_member)
-        leave_pool(id, c.name);
+        leave_pool(id, c);
     else if (!c.name.empty())
         release_name(c);
     if (c.subscribed) --subscribers_;
-    connections_.erase(id);
+    if (clustered_ && !c.remote && !c.name.empty()) tell(fx, Presence::Kind::offline, id, c);
     return fx;
 }
 
-void Router::leave_pool(ConnectionId id, const std::string& name) {
-    auto pool = pools_.find(name);
+void Router::leave_pool(ConnectionId id, const Connection& c) {
+    auto pool = pools_.find(c.name);
     auto& members = pool->second;
     members.erase(std::find(members.begin(), members.end(), id));
-    --pool_members_;
+    if (!c.remote) --pool_members_;
     if (!members.empty()) return;
     pools_.erase(pool);
     ++users_version_;
@@ -297,9 +364,10 @@ void Router::leave_pool(ConnectionId id, const std::string& name) {
 
 void Router::release_name(const Connection& c) {
     by_name_.erase(c.name);
+    if (c.remote) --remote_named_;
     if (c.listed)
         ++users_version_;
-    else
+    else if (!c.remote)
         --unlisted_;
 }
 
@@ -330,6 +398,13 @@ std::vector<std::string> Router::online_names() const {
     // Both maps are sorted and share no name: one merge keeps the list sorted.
     std::inplace_merge(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(solo_end), names.end());
     return names;
+}
+
+// To a remote user, a frame is relayed: its node routes it on from there.
+void Router::forward(Effects& fx, ConnectionId from, ConnectionId to, ServerFrame frame) {
+    if (!connections_.at(to).remote) return send(fx, to, std::move(frame));
+    ++counters_.frames_out[type_name(frame)];
+    fx.relays.push_back({from, to, std::move(frame)});
 }
 
 void Router::send(Effects& fx, ConnectionId to, ServerFrame frame) {

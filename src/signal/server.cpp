@@ -2,6 +2,7 @@
 
 #include "common/gobj.hpp"
 #include "common/guarded.hpp"
+#include "signal/cluster.hpp"
 #include "protocol/codes.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/sdp_text.hpp"
@@ -12,6 +13,8 @@
 #include "signal/websocket_hub.hpp"
 
 #include <libsoup/soup.h>
+
+#include <unistd.h>
 
 #include <unordered_map>
 #include <vector>
@@ -27,6 +30,7 @@ constexpr gint64 kShutdownGraceUs = 3 * G_USEC_PER_SEC;
 constexpr gint64 kUsersPushPeriodUs = G_USEC_PER_SEC;
 constexpr gint kListenBacklog = 4096;
 constexpr guint kKeepaliveTickMs = 100;
+constexpr std::size_t kMaxNodeIdChars = 40;
 
 Result<std::pair<std::string, guint16>, std::string> parse_listen(const std::string& spec) {
     auto colon = spec.rfind(':');
@@ -80,6 +84,31 @@ std::optional<std::string> invalid_auth_options_reason(const ServerOptions& o) {
     return std::nullopt;
 }
 
+// A node id goes into Redis keys and channel names, and (its tag) into WHIP
+// callers' names: short and plain.
+std::optional<std::string> invalid_cluster_options_reason(const ServerOptions& o) {
+    if (o.redis_url.empty()) {
+        if (!o.node_id.empty()) return "--node-id needs --redis";
+        return std::nullopt;
+    }
+    if (auto address = parse_redis_url(o.redis_url); !address) return "--redis " + o.redis_url + ": " + address.error();
+    if (o.node_id.size() > kMaxNodeIdChars) return "--node-id: at most " + std::to_string(kMaxNodeIdChars) + " characters";
+    for (char c : o.node_id)
+        if (!g_ascii_isalnum(c) && c != '-' && c != '_' && c != '.')
+            return "--node-id " + o.node_id + ": only letters, digits, '-', '_' and '.'";
+    if (o.heartbeat_ms < 100 || o.heartbeat_ms > 60000) return "--heartbeat-ms: from 100 to 60000";
+    return std::nullopt;
+}
+
+std::string default_node_id() {
+    std::string host = g_get_host_name();
+    std::string id;
+    for (char c : host)
+        if (g_ascii_isalnum(c) || c == '-' || c == '.') id += c;
+    id = id.substr(0, kMaxNodeIdChars - 8);
+    return (id.empty() ? "node" : id) + "-" + std::to_string(getpid());
+}
+
 std::unique_ptr<TokenGate> gate_for(const ServerOptions& o) {
     if (o.auth_secret.empty()) return nullptr;
     return std::make_unique<TokenGate>(TokenKey(o.auth_secret), o.login,
@@ -103,6 +132,7 @@ std::optional<std::string> invalid_server_options_reason(const ServerOptions& o)
     if (!o.web_root.empty() && !g_file_test(o.web_root.c_str(), G_FILE_TEST_IS_DIR))
         return "--web-root " + o.web_root + ": not a directory";
     if (auto why = invalid_auth_options_reason(o)) return why;
+    if (auto why = invalid_cluster_options_reason(o)) return why;
     return invalid_ice_options_reason(o.ice);
 }
 
@@ -126,13 +156,28 @@ struct SignalServer::Impl final : WebSocketEvents {
     std::uint64_t keepalive_ticks = 0;
     GSourcePtr shutdown_deadline;
     std::function<void()> shutdown_done;
+    std::unique_ptr<Cluster> cluster;  // with --redis
 
     explicit Impl(const ServerOptions& o)
         : options(o), gate(gate_for(o)), router(o.rate, gate.get()), hub(*this, WebSocketLimits{o.max_frame_bytes}),
-          sessions(session_host(), HttpSessionLimits{o.max_http_sessions, o.http_answer_timeout_s * 1000}) {
+          sessions(session_host(), session_limits(o)) {
         for (const char* limit : {"frame_size", "frames_per_second", "connections"})
             counters.limit_hits[limit] = 0;
     }
+    static HttpSessionLimits session_limits(const ServerOptions& o) {
+        HttpSessionLimits limits;
+        limits.max_sessions = o.max_http_sessions;
+        limits.answer_timeout_ms = o.http_answer_timeout_s * 1000;
+        if (!o.redis_url.empty()) limits.caller_tag = random_tag();
+        return limits;
+    }
+    static std::string random_tag() {
+        char tag[9];
+        g_snprintf(tag, sizeof tag, "%08x", g_random_int());
+        return tag;
+    }
+    void start_cluster();
+    std::string healthz(guint& status) const;
     ~Impl() override;
 
     void on_upgraded(SoupServerMessage* msg);
@@ -257,14 +302,27 @@ void SignalServer::Impl::apply(const Effects& fx) {
         g_message("connection %" G_GUINT64_FORMAT ": %s: closing it (%u)", c.connection, c.reason.c_str(), c.code);
         close(c.connection, c.code, c.reason.c_str(), c.label.c_str());
     }
+    if (cluster) cluster->carry(fx);
     schedule_users_push();
+}
+
+void SignalServer::Impl::start_cluster() {
+    ClusterOptions o;
+    o.redis = *parse_redis_url(options.redis_url);
+    o.node_id = options.node_id.empty() ? default_node_id() : options.node_id;
+    o.heartbeat_ms = options.heartbeat_ms;
+    cluster = Cluster::start(o, router, [this](const Effects& fx) { apply(fx); });
+    g_message("cluster node %s on Redis %s", o.node_id.c_str(), redis_url(o.redis).c_str());
 }
 
 // The WHIP/WHEP sessions' calls go through the router like any other.
 HttpSessionHost SignalServer::Impl::session_host() {
     HttpSessionHost host;
     host.admit = [this](ConnectionId id, const std::string& name) {
-        return router.admit_unlisted(id, name, g_get_monotonic_time());
+        Effects fx;
+        bool admitted = router.admit_unlisted(id, name, g_get_monotonic_time(), &fx);
+        apply(fx);
+        return admitted;
     };
     host.route = [this](ConnectionId id, const protocol::ClientFrame& frame) { apply(router.on_frame(id, frame)); };
     host.close = [this](ConnectionId id) { apply(router.on_close(id)); };
@@ -354,15 +412,12 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, G
     }
     std::string p = path;
     std::string body, type = "application/json";
+    guint status = SOUP_STATUS_OK;
     if (p == "/healthz") {
-        gint64 uptime_s = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
-        body = "{\"status\":\"ok\",\"connections\":" + std::to_string(router.connection_count()) +
-               ",\"users\":" + std::to_string(router.user_count()) +
-               ",\"calls\":" + std::to_string(router.call_count()) +
-               ",\"http_sessions\":" + std::to_string(sessions.size()) +
-               ",\"uptime_s\":" + std::to_string(uptime_s) + "}";
+        body = healthz(status);
     } else if (p == "/metrics") {
         body = render_metrics(router, counters, HttpSessionCounts{sessions.size(), sessions.answers()});
+        if (cluster) body += render_cluster_metrics(*cluster);
         type = "text/plain; version=0.0.4; charset=utf-8";
     } else if (p == "/config.json") {
         auto config = config_json(msg, query);
@@ -375,7 +430,28 @@ void SignalServer::Impl::handle_http(SoupServerMessage* msg, const char* path, G
     SoupMessageHeaders* response = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(response, "Cache-Control", "no-store");
     soup_server_message_set_response(msg, type.c_str(), SOUP_MEMORY_COPY, body.data(), body.size());
-    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    soup_server_message_set_status(msg, status, nullptr);
+}
+
+// A node that cannot reach the cluster's Redis is unhealthy (503): a load
+// balancer sends new users to the others, while its own go on.
+std::string SignalServer::Impl::healthz(guint& status) const {
+    gint64 uptime_s = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
+    bool cluster_down = cluster && !cluster->up();
+    if (cluster_down) status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+    std::string body = std::string("{\"status\":\"") + (cluster_down ? "cluster_unavailable" : "ok") +
+                       "\",\"connections\":" + std::to_string(router.connection_count()) +
+                       ",\"users\":" + std::to_string(router.user_count()) +
+                       ",\"calls\":" + std::to_string(router.call_count()) +
+                       ",\"http_sessions\":" + std::to_string(sessions.size()) +
+                       ",\"uptime_s\":" + std::to_string(uptime_s);
+    if (cluster) {
+        body += ",\"node\":";
+        protocol::append_json_string(body, cluster->node_id());
+        body += ",\"redis\":\"" + std::string(cluster->up() ? "up" : "down") + "\",\"nodes\":" +
+                std::to_string(cluster->remote_nodes() + 1);
+    }
+    return body + "}";
 }
 
 // A WebSocket upgrade on / or /ws: libsoup checks the handshake and answers
@@ -511,6 +587,7 @@ Result<GRef<GSocket>, std::string> listen_socket(const std::string& spec) {
 Result<std::unique_ptr<SignalServer>, std::string> SignalServer::start(const ServerOptions& o) {
     if (auto reason = invalid_server_options_reason(o)) return unexpected(*reason);
     auto impl = std::make_unique<Impl>(o);
+    if (!o.redis_url.empty()) impl->start_cluster();
     if (!o.web_root.empty()) {
         GCharPtr root(g_canonicalize_filename(o.web_root.c_str(), nullptr));
         impl->web_root = root.get();

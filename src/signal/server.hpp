@@ -34,6 +34,11 @@ struct ServerOptions {
     // Pages whose WebSockets are let in besides the server's own origin; given,
     // the Origin check is on even without a secret.
     std::vector<std::string> allowed_origins;
+    // --redis: one node of a cluster sharing users through this Redis
+    // (docs/cluster.md). Empty: a single process.
+    std::string redis_url;
+    std::string node_id;  // empty: HOSTNAME-PID
+    unsigned heartbeat_ms = 1000;
 };
 
 // What is wrong with the options, or nothing (checked before anything binds).

@@ -525,3 +525,61 @@ TEST_F(CallEcho, AShortcutCallWhosePeerGoesSilentEndsCleanly) {
     EXPECT_EQ(bot_.call->pipeline(), nullptr) << "the pipeline was not stopped";
     EXPECT_TRUE(mp::test::pump_until([&] { return !caller_.ended.empty(); }, 5000));
 }
+
+namespace {
+
+// What a CallManager tells its signaller, kept; nothing goes anywhere.
+class RecordingSignaller final : public Signaller {
+public:
+    void start(SignallerEvents&) override {}
+    void send_sdp(const std::string&, const SessionDescription& d) override { sdp_types.push_back(d.type); }
+    void send_candidate(const std::string&, const IceCandidate&) override {}
+    void hang_up(const std::string& peer, const std::optional<std::string>& reason) override {
+        hang_ups.push_back(peer + ":" + reason.value_or(""));
+    }
+    void send_load(const PeerLoad& load) override { loads.push_back(load); }
+    void stop() override {}
+
+    std::vector<std::string> sdp_types, hang_ups;
+    std::vector<PeerLoad> loads;
+};
+
+// One VP8 line, credentials, a fingerprint: enough for webrtcbin to answer.
+std::string answerable_offer_sdp() {
+    std::string fingerprint;
+    for (int i = 0; i < 32; ++i) fingerprint += (i ? ":" : "") + std::string("AB");
+    return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+           "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n"
+           "a=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+           "a=fingerprint:sha-256 " + fingerprint + "\r\na=setup:actpass\r\na=rtpmap:96 VP8/90000\r\n";
+}
+
+}  // namespace
+
+namespace mp::peer {
+void PrintTo(const PeerLoad& l, std::ostream* os) {
+    *os << "{" << l.calls << "," << l.max_calls << "," << (l.draining ? "draining" : "open") << "}";
+}
+}  // namespace mp::peer
+
+// Each change of calls, limit or draining is told once; draining refuses new
+// offers with busy, and its callback runs when the last call has ended.
+TEST(CallManagerLoad, TellsEachChangeOnceAndDrainsUntilTheLastCallEnds) {
+    gst_init(nullptr, nullptr);
+    RecordingSignaller signaller;
+    CallManager bot(signaller, [](const std::string&) { return make_echo(); }, MediaWishes{}, loopback());
+    bot.set_max_calls(2);
+    bot.on_ready("server");  // nothing changed since
+    bot.on_offer("alice", {"offer", answerable_offer_sdp()});
+    ASSERT_TRUE(mp::test::pump_until([&] { return !signaller.sdp_types.empty(); }, 10000));
+    EXPECT_EQ(bot.active_calls(), 1u);
+    bool drained = false;
+    bot.drain([&] { drained = true; });
+    bot.on_offer("bob", {"offer", answerable_offer_sdp()});
+    EXPECT_EQ(signaller.hang_ups, (std::vector<std::string>{"bob:busy"}));
+    EXPECT_EQ(bot.counters().busy, 1u);
+    EXPECT_FALSE(drained) << "alice's call goes on";
+    bot.on_leave("alice", std::nullopt);
+    EXPECT_TRUE(mp::test::pump_until([&] { return drained; }, 10000));
+    EXPECT_EQ(signaller.loads, (std::vector<PeerLoad>{{0, 2, false}, {1, 2, false}, {1, 2, true}, {0, 2, true}}));
+}

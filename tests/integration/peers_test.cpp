@@ -71,23 +71,6 @@ TEST_F(Peers, GarbageSdpGetsALeaveAndTheBotServesTheNextCall) {
     EXPECT_NE(bot_->stderr_text().find("refused the offer: SDP"), std::string::npos) << bot_->stderr_text();
 }
 
-namespace {
-
-// An offer webrtcbin accepts: one VP8 video line, ICE credentials, a DTLS fingerprint.
-std::string valid_offer() {
-    std::string fingerprint;
-    for (int i = 0; i < 32; ++i) fingerprint += (i ? ":" : "") + std::string("AB");
-    std::string sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-                      "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n"
-                      "a=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
-                      "a=fingerprint:sha-256 " + fingerprint + "\r\na=setup:actpass\r\n"
-                      "a=rtpmap:96 VP8/90000\r\n";
-    mp::GCharPtr escaped(g_strescape(sdp.c_str(), nullptr));
-    return R"({"type":"offer","sdp":")" + std::string(escaped.get()) + "\"}";
-}
-
-}  // namespace
-
 TEST_F(Peers, AnAnswerToAnOfferWeNeverMadeIsLoggedAndTheBotServesTheNextCall) {
     std::string error;
     auto mallory = WsClient::connect(session_, signal_->ws_url(), &error);

@@ -197,11 +197,15 @@ public:
     bool wait_closed() { return pump_until([this] { return closed_; }); }
     gushort close_code() const { return soup_websocket_connection_get_close_code(ws_.get()); }
     std::size_t pending() const { return inbox_.size(); }
+    int connections = 0;  // accepted so far (a reconnecting client's too)
 
 private:
     static void on_websocket(SoupServer*, SoupServerMessage*, const char*,
                              SoupWebsocketConnection* ws, gpointer data) {
         auto* self = static_cast<RawServer*>(data);
+        if (self->ws_) g_signal_handlers_disconnect_by_data(self->ws_.get(), self);
+        ++self->connections;
+        self->closed_ = false;
         self->ws_ = mp::GRef<SoupWebsocketConnection>::ref(ws);
         g_signal_connect(ws, "message", G_CALLBACK(on_message), self);
         g_signal_connect(ws, "closed", G_CALLBACK(+[](SoupWebsocketConnection*, gpointer d) {
@@ -668,4 +672,56 @@ TEST(WsSignallerWire, ReadsObjectPayloadsAndSkipsFramesThatDoNotParse) {
     raw.close(4000);
     ASSERT_TRUE(events.wait_for(6));
     EXPECT_EQ(events.failed, (std::vector<std::string>{"signaling connection closed (4000)"}));
+}
+
+// A pool member's login says so, and its load reaches the server: given
+// before the login, right after it; each change once; and again after a
+// reconnect, since the server forgot it with the old connection.
+TEST(WsSignallerWire, APoolMemberSendsItsLoadAfterEachLoginAndEachChangeOnce) {
+    RawServer raw;
+    ASSERT_FALSE(raw.url().empty());
+    Recorder events;
+    WsSignallerOptions o = options_for(raw.url());
+    o.pool = true;
+    o.reconnect = true;
+    o.reconnect_min_s = o.reconnect_max_s = 0.05;
+    auto signaller = make_signaller(o);
+    ASSERT_TRUE(signaller);
+    signaller->send_load({0, 2, false});  // before start: kept for the login
+    signaller->start(events);
+    ASSERT_TRUE(raw.wait_connected());
+    EXPECT_EQ(raw.next_text(), R"({"type":"login","name":"server","pool":true})");
+    raw.send(serialize(ServerFrame{LoginResult{true, "server", "", ""}}));
+    EXPECT_EQ(raw.next_text(), R"({"type":"load","calls":0,"max_calls":2,"draining":false})");
+    signaller->send_load({1, 2, false});
+    signaller->send_load({1, 2, false});  // nothing changed: not sent
+    signaller->send_load({1, 2, true});
+    EXPECT_EQ(raw.next_text(), R"({"type":"load","calls":1,"max_calls":2,"draining":false})");
+    EXPECT_EQ(raw.next_text(), R"({"type":"load","calls":1,"max_calls":2,"draining":true})");
+
+    raw.close(4000);
+    ASSERT_TRUE(pump_until([&] { return raw.connections == 2; }, 5000)) << testing::PrintToString(events.log);
+    EXPECT_EQ(raw.next_text(), R"({"type":"login","name":"server","pool":true})");
+    raw.send(serialize(ServerFrame{LoginResult{true, "server", "", ""}}));
+    EXPECT_EQ(raw.next_text(), R"({"type":"load","calls":1,"max_calls":2,"draining":true})");
+    signaller->hang_up("alice", std::nullopt);  // what comes next proves nothing else was sent
+    EXPECT_EQ(raw.next_text(), R"({"type":"leave","name":"alice"})");
+    EXPECT_EQ(events.log, (std::vector<std::string>{"ready server", "ready server"}));
+}
+
+// Load means something to a pool only: a peer alone under its name sends none.
+TEST(WsSignallerWire, APeerNotInAPoolSendsNoLoad) {
+    RawServer raw;
+    ASSERT_FALSE(raw.url().empty());
+    Recorder events;
+    auto signaller = make_signaller(options_for(raw.url()));
+    ASSERT_TRUE(signaller);
+    signaller->start(events);
+    ASSERT_TRUE(raw.wait_connected());
+    EXPECT_EQ(raw.next_text(), R"({"type":"login","name":"server"})");
+    raw.send(serialize(ServerFrame{LoginResult{true, "server", "", ""}}));
+    ASSERT_TRUE(events.wait_for(1));
+    signaller->send_load({1, 2, true});
+    signaller->hang_up("alice", std::nullopt);
+    EXPECT_EQ(raw.next_text(), R"({"type":"leave","name":"alice"})");
 }

@@ -30,6 +30,25 @@ inline long number(const std::string& text, const char* pattern) {
     return std::regex_search(text, m, std::regex(pattern)) ? std::stol(m[1]) : -1;
 }
 
+// An offer webrtcbin accepts: one VP8 video line, ICE credentials, a DTLS
+// fingerprint, and no candidate, so the call it starts waits for ICE (until
+// the media timeout) without a caller's pipeline: a cheap caller.
+inline std::string valid_offer_sdp() {
+    std::string fingerprint;
+    for (int i = 0; i < 32; ++i) fingerprint += (i ? ":" : "") + std::string("AB");
+    return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+           "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n"
+           "a=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+           "a=fingerprint:sha-256 " + fingerprint + "\r\na=setup:actpass\r\n"
+           "a=rtpmap:96 VP8/90000\r\n";
+}
+
+// The same as an offer frame's payload.
+inline std::string valid_offer() {
+    GCharPtr escaped(g_strescape(valid_offer_sdp().c_str(), nullptr));
+    return R"({"type":"offer","sdp":")" + std::string(escaped.get()) + "\"}";
+}
+
 // Starts mediapeer-signal and mediapeer (with bot_args_) for each test.
 class Peers : public testing::Test {
 public:
