@@ -1,6 +1,8 @@
 // Signaling nodes sharing one Redis (docs/cluster.md), as the real programs:
 // a redis-server on a free loopback port, two or three mediapeer-signal
 // nodes on it, and WebSocket users on each.
+#include "protocol/json_writer.hpp"
+#include "support/http_exchange.hpp"
 #include "support/pump.hpp"
 #include "support/redis_process.hpp"
 #include "support/signal_process.hpp"
@@ -226,4 +228,31 @@ TEST_F(Cluster, APoolWithMembersOnTwoNodesIsFullOnlyWhenAllAre) {
     auto busy = dave->next_as<Leave>();
     ASSERT_TRUE(busy) << dave->last_unexpected();
     EXPECT_EQ(busy->reason, std::optional<std::string>("busy"));
+}
+
+// A WHIP client may POST to any node: its offer reaches the bot on another.
+TEST_F(Cluster, AWhipPostToOneNodeIsAnsweredByABotOnAnother) {
+    SignalProcess& a = start_node("a");
+    SignalProcess& b = start_node("b");
+    auto bot = user(a, "bot");
+    auto watcher = user(b, "watcher");
+    ASSERT_TRUE(everyone_lists(*watcher, {"bot", "watcher"}));
+    const std::string offer =
+        "v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-ufrag:cl1\r\na=ice-pwd:clusterclusterclustercl\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n";
+    auto post = mp::test::HttpExchange::send(session_, {"POST", b.url() + "whip/bot", offer, "application/sdp", {}});
+    auto relayed = bot->next_as<Offer>();
+    ASSERT_TRUE(relayed) << bot->last_unexpected();
+    EXPECT_EQ(relayed->name.rfind("whip-", 0), 0u) << relayed->name;
+    std::string answer = "v=0\r\no=- 8 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+                         "c=IN IP4 0.0.0.0\r\na=ice-ufrag:cl2\r\na=ice-pwd:answeransweransweransw\r\na=mid:0\r\n"
+                         "a=recvonly\r\na=rtpmap:96 VP8/90000\r\n";
+    std::string payload;
+    mp::protocol::append_json_string(payload, answer);
+    bot->send(Answer{relayed->name, R"({"type":"answer","sdp":)" + payload + "}"});
+    bot->send(Candidate{relayed->name, R"({"candidate":"","sdpMid":"0","sdpMLineIndex":0})"});
+    mp::test::HttpResponse created = post->wait();
+    EXPECT_EQ(created.status, 201u) << created.body << created.error;
+    EXPECT_NE(created.body.find("a=ice-ufrag:cl2"), std::string::npos) << created.body;
+    EXPECT_TRUE(everyone_lists(*watcher, {"bot", "watcher"}));  // the WHIP caller is listed nowhere
 }
