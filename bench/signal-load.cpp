@@ -1,6 +1,9 @@
 // signal-load: a load generator for mediapeer-signal and the Node.js baseline
 // relay (bench/baseline/relay.js). It starts the server pinned to one CPU,
-// pins itself to another, and measures with N WebSocket clients in pairs:
+// pins itself to another, and measures with N WebSocket clients in pairs.
+// `--server cluster` starts a redis-server and two mediapeer-signal nodes of
+// one cluster instead (docs/cluster.md), half the clients on each and every
+// pair split across them, so that every relayed frame crosses nodes:
 //   - connect time: N WebSockets open, N logged in, N/2 calls set up (offer);
 //   - relay throughput at saturation: candidate frames per second with a
 //     bounded window of frames in flight per client;
@@ -41,6 +44,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -52,6 +56,9 @@
 #endif
 #ifndef MP_NODE_RELAY
 #define MP_NODE_RELAY "bench/baseline/relay.js"
+#endif
+#ifndef MP_REDIS_SERVER
+#define MP_REDIS_SERVER "/usr/bin/redis-server"
 #endif
 
 namespace {
@@ -76,11 +83,13 @@ double seconds_since(std::int64_t start_ns) {
 
 struct Options {
     std::size_t clients = 5000;
-    std::string which = "both";  // ours | node | both
+    std::vector<std::string> servers = {"ours", "node"};  // --server: ours, node, cluster, in this order
+    std::size_t rounds = 1;  // the list of servers run this many times, interleaved
     std::string keepalive = "both";  // ours with its default keepalive (on), --ping-interval 0 (off), or both
     std::string server_bin = MP_SIGNAL_SERVER;
     std::string node_bin = "/usr/bin/node";
     std::string relay_js = MP_NODE_RELAY;
+    std::string redis_bin = MP_REDIS_SERVER;
     double warmup_s = 1;
     double seconds = 10;         // throughput measurement
     std::size_t window = 8;      // candidate frames in flight per client
@@ -90,17 +99,23 @@ struct Options {
     double connect_timeout_s = 60;
     int server_cpu = 0;
     int client_cpu = 1;
+    std::vector<int> cluster_cpus;  // node a, node b, redis; empty: all on --server-cpu
 };
 
 void usage(FILE* to) {
     std::fprintf(to,
-                 "usage: signal-load [--clients N] [--server ours|node|both] [--keepalive on|off|both]\n"
-                 "  [--server-bin PATH] [--node PATH] [--relay-js PATH]\n"
+                 "usage: signal-load [--clients N] [--server ours|node|cluster|both|LIST] [--rounds N]\n"
+                 "  [--keepalive on|off|both]\n"
+                 "  [--server-bin PATH] [--node PATH] [--relay-js PATH] [--redis-server PATH]\n"
                  "  [--seconds S] [--warmup S] [--window N]\n"
                  "  [--latency-rate FPS] [--latency-seconds S]\n"
                  "  [--connect-window N] [--connect-timeout S]\n"
-                 "  [--server-cpu CPU] [--client-cpu CPU]\n"
-                 "defaults: --clients 5000 --server both --keepalive both --seconds 10 --warmup 1 --window 8\n"
+                 "  [--server-cpu CPU] [--client-cpu CPU] [--cluster-cpus A,B,REDIS]\n"
+                 "--server takes a comma-separated list (both = ours,node); cluster is ours as two nodes\n"
+                 "  sharing a redis-server, every pair split across them (keepalive on only);\n"
+                 "  --rounds N runs the list N times, interleaved\n"
+                 "defaults: --clients 5000 --server both --rounds 1 --keepalive both --seconds 10 --warmup 1\n"
+                 "  --window 8 --cluster-cpus: all three on --server-cpu\n"
                  "  --latency-rate 1000 --latency-seconds 10 --connect-window 256\n"
                  "  --server-bin %s --relay-js %s\n",
                  MP_SIGNAL_SERVER, MP_NODE_RELAY);
@@ -120,13 +135,41 @@ double to_number(const std::string& flag, const std::string& text) {
     return v;
 }
 
+// "ours,cluster" -> {"ours", "cluster"}; "both" -> ours, node.
+std::vector<std::string> server_list(const std::string& text) {
+    std::vector<std::string> list;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        if (item == "both") {
+            list.insert(list.end(), {"ours", "node"});
+        } else if (item == "ours" || item == "node" || item == "cluster") {
+            list.push_back(item);
+        } else {
+            bad_usage("--server: ours, node, cluster or both (or a comma-separated list), not '" + item + "'");
+        }
+    }
+    if (list.empty()) bad_usage("--server: empty");
+    return list;
+}
+
+std::vector<int> cpu_list(const std::string& flag, const std::string& text) {
+    std::vector<int> cpus;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) cpus.push_back(static_cast<int>(to_number(flag, item)));
+    if (cpus.size() != 3) bad_usage(flag + ": three CPUs, node a's, node b's and redis-server's: 0,0,0");
+    return cpus;
+}
+
 // Applies one flag; false when `flag` is not a known valued flag.
 bool apply_flag(Options& o, const std::string& flag, const std::string& v) {
     auto number = [&] { return to_number(flag, v); };
     auto count = [&] { return static_cast<std::size_t>(number()); };
     const std::map<std::string, std::function<void()>> setters = {
         {"--clients", [&] { o.clients = count(); }},
-        {"--server", [&] { o.which = v; }},
+        {"--server", [&] { o.servers = server_list(v); }},
+        {"--rounds", [&] { o.rounds = count(); }},
+        {"--redis-server", [&] { o.redis_bin = v; }},
+        {"--cluster-cpus", [&] { o.cluster_cpus = cpu_list(flag, v); }},
         {"--keepalive", [&] { o.keepalive = v; }},
         {"--server-bin", [&] { o.server_bin = v; }},
         {"--node", [&] { o.node_bin = v; }},
@@ -167,8 +210,7 @@ Options parse_options(int argc, char** argv) {
         if (!apply_flag(o, flag, value)) bad_usage("unknown flag " + flag);
     }
     if (o.clients < 2 || o.clients % 2) bad_usage("--clients must be even and at least 2");
-    if (o.which != "ours" && o.which != "node" && o.which != "both")
-        bad_usage("--server must be ours, node or both");
+    if (o.rounds < 1) bad_usage("--rounds: at least 1");
     if (o.keepalive != "on" && o.keepalive != "off" && o.keepalive != "both")
         bad_usage("--keepalive must be on, off or both");
     if (o.window < 1 || o.connect_window < 1) bad_usage("--window, --connect-window: at least 1");
@@ -217,6 +259,15 @@ double proc_cpu_seconds(pid_t pid) {
     unsigned long long utime = 0, stime = 0;
     fields >> utime >> stime;
     return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Time PID's main thread was runnable but waited for a CPU (the second field
+// of /proc/PID/schedstat, ns), in seconds: what sharing a core costs it.
+double proc_wait_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    unsigned long long run_ns = 0, wait_ns = 0;
+    in >> run_ns >> wait_ns;
+    return static_cast<double>(wait_ns) / 1e9;
 }
 
 double self_cpu_seconds() {
@@ -294,6 +345,59 @@ bool wait_listening(ServerProcess& s, double timeout_s) {
     return false;
 }
 
+// A TCP port on 127.0.0.1 free now (redis-server cannot be told to pick one).
+std::uint16_t free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof at;
+    bool ok = bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 &&
+              getsockname(fd, reinterpret_cast<sockaddr*>(&at), &len) == 0;
+    close(fd);
+    return ok ? ntohs(at.sin_port) : 0;
+}
+
+// A blocking socket connected to 127.0.0.1:port, with 1 s timeouts; -1 if refused.
+int connect_loopback(std::uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval second{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &second, sizeof second);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) return fd;
+    close(fd);
+    return -1;
+}
+
+// "GET path" on 127.0.0.1:port: the whole response (status line, headers,
+// body), or "" when the server did not answer.
+std::string http_get(std::uint16_t port, const std::string& path) {
+    int fd = connect_loopback(port);
+    if (fd < 0) return "";
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string response;
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+        char buf[4096];
+        for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fd);
+    return response;
+}
+
+// Polls every 50 ms until `ready()` or `timeout_s`.
+bool wait_for(double timeout_s, const std::function<bool()>& ready) {
+    std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout_s * kNsPerSec);
+    while (now_ns() < deadline) {
+        if (ready()) return true;
+        usleep(50'000);
+    }
+    return ready();
+}
+
 void stop(ServerProcess& s) {
     if (s.pid <= 0) return;
     kill(s.pid, SIGTERM);
@@ -307,6 +411,18 @@ void stop(ServerProcess& s) {
     }
     close(s.stdout_fd);
     s = {};
+}
+
+// What one run starts: the processes serving the clients (one, or the
+// cluster's two nodes), then any helper (the cluster's redis-server).
+struct Servers {
+    std::vector<ServerProcess> processes;
+    std::vector<std::string> names;  // for the report: "server", "node a", "redis"
+    std::size_t serving = 0;         // processes[0, serving) take clients, round-robin
+};
+
+void stop(Servers& servers) {
+    for (ServerProcess& p : servers.processes) stop(p);
 }
 
 // ---------------------------------------------------------------- the load
@@ -336,11 +452,16 @@ struct Figures {
     long rss_idle_kib = 0;
     long rss_loaded_kib = 0;
     double throughput_fps = 0;
-    double server_cpu_pct = 0;  // during the throughput window
+    double server_cpu_pct = 0;  // during the throughput window: all processes', summed
     double client_cpu_pct = 0;
     std::size_t latency_samples = 0;
     double p50_ms = 0, p99_ms = 0, max_ms = 0;
     double paced_server_cpu_pct = 0;  // what the paced rate costs the server
+    std::vector<double> cpu_pct, paced_cpu_pct;  // per process of Servers, in its order
+    std::vector<double> paced_wait_pct;          // per process: % of the paced phase runnable, waiting for its CPU
+    std::vector<long> process_rss_kib;            // per process, all logged in
+    std::uint64_t offer_retries = 0;              // offers refused not_online (a mirror not there yet)
+    std::size_t serving = 0;                      // processes that took clients
     std::uint64_t lost = 0;           // candidates sent and never received
     std::uint64_t error_frames = 0;
     std::string first_error;
@@ -348,7 +469,7 @@ struct Figures {
 
 class Load {
 public:
-    Load(const Options& o, const ServerProcess& server);
+    Load(const Options& o, const Servers& servers);
     ~Load();
     Figures run();
 
@@ -371,6 +492,11 @@ private:
     void on_text(std::uint32_t index, std::string_view text);
     void on_candidate(std::uint32_t index, std::string_view text);
     void on_logged_in(std::uint32_t index);
+    void send_offer(std::uint32_t caller);
+    void retry_offers();
+    std::vector<double> cpu_seconds() const;
+    std::vector<double> wait_seconds() const;
+    long serving_rss_kib() const;
     void on_tick();
     void send_text(std::uint32_t index, std::string_view text);
     void send_frame(std::uint32_t index, ws::Opcode opcode, std::string_view payload);
@@ -379,9 +505,7 @@ private:
     void flush_dirty();
 
     const Options& o_;
-    std::uint16_t port_;
-    pid_t server_;
-    int server_out_;
+    const Servers& servers_;
     int epoll_ = -1;
     int timer_ = -1;
     std::vector<Conn> conns_;
@@ -393,6 +517,8 @@ private:
 
     // connect phase
     std::size_t opened_ = 0, in_progress_ = 0, logged_in_ = 0, calls_ = 0;
+    std::vector<std::pair<std::int64_t, std::uint32_t>> offers_due_;  // (when, caller)
+    std::uint64_t offer_retries_ = 0;
     // relay phases
     std::uint64_t sent_ = 0, received_ = 0;
     std::vector<std::int64_t> latencies_ns_;
@@ -404,27 +530,27 @@ private:
 };
 
 constexpr std::uint32_t kTimerIndex = UINT32_MAX;
-constexpr std::uint32_t kServerOutIndex = UINT32_MAX - 1;
+constexpr std::uint32_t kServerOutIndex = UINT32_MAX - 16;  // + the process's index in Servers
 
 std::string user_name(std::uint32_t index) { return "u" + std::to_string(index + 1); }
 
-Load::Load(const Options& o, const ServerProcess& server)
-    : o_(o),
-      port_(server.port),
-      server_(server.pid),
-      server_out_(server.stdout_fd),
-      conns_(o.clients) {
+Load::Load(const Options& o, const Servers& servers) : o_(o), servers_(servers), conns_(o.clients) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     // A server that logs to stdout (GLib sends debug messages there) must not
     // block on a full pipe: its output is read and dropped.
-    fcntl(server_out_, F_SETFL, fcntl(server_out_, F_GETFL) | O_NONBLOCK);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u32 = kServerOutIndex;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, server_out_, &ev);
+    for (std::uint32_t i = 0; i < servers.processes.size(); ++i) {
+        int out = servers.processes[i].stdout_fd;
+        fcntl(out, F_SETFL, fcntl(out, F_GETFL) | O_NONBLOCK);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u32 = kServerOutIndex + i;
+        epoll_ctl(epoll_, EPOLL_CTL_ADD, out, &ev);
+    }
     std::uint32_t seed = 0x9e3779b9u;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
-        conns_[i].peer = i ^ 1u;  // pairs (0,1), (2,3), ...: the even one calls
+        // Pairs (0,1), (2,3), ...: the even one calls. Client i connects to
+        // serving process i % serving: with two nodes every pair is split.
+        conns_[i].peer = i ^ 1u;
         seed = seed * 1664525u + 1013904223u;
         std::uint32_t key = seed | 1u;  // never 0: masking must be real work, as for a browser
         std::memcpy(conns_[i].mask.data(), &key, sizeof key);
@@ -444,16 +570,46 @@ Load::~Load() {
     if (epoll_ >= 0) close(epoll_);
 }
 
+// utime + stime of each process, in its order in Servers.
+std::vector<double> Load::cpu_seconds() const {
+    std::vector<double> seconds;
+    for (const ServerProcess& p : servers_.processes) seconds.push_back(proc_cpu_seconds(p.pid));
+    return seconds;
+}
+
+std::vector<double> Load::wait_seconds() const {
+    std::vector<double> seconds;
+    for (const ServerProcess& p : servers_.processes) seconds.push_back(proc_wait_seconds(p.pid));
+    return seconds;
+}
+
+// The serving processes' RSS, summed (the cluster's redis-server is not in it).
+long Load::serving_rss_kib() const {
+    long sum = 0;
+    for (std::size_t i = 0; i < servers_.serving; ++i) sum += proc_status_kib(servers_.processes[i].pid, "VmRSS");
+    return sum;
+}
+
+// CPU % of one core per process between `before` and now, and their sum.
+double cpu_pct_since(const std::vector<double>& before, const std::vector<double>& after, double elapsed_s,
+                     std::vector<double>& each) {
+    each.clear();
+    for (std::size_t i = 0; i < before.size(); ++i) each.push_back(100 * (after[i] - before[i]) / elapsed_s);
+    return std::accumulate(each.begin(), each.end(), 0.0);
+}
+
 Figures Load::run() {
     Figures f;
     f.clients = conns_.size();
-    f.rss_idle_kib = proc_status_kib(server_, "VmRSS");
+    f.rss_idle_kib = serving_rss_kib();
     if (connect_all(f)) {
         quiet(0.5);  // let the server settle before reading its RSS
-        f.rss_loaded_kib = proc_status_kib(server_, "VmRSS");
+        f.rss_loaded_kib = serving_rss_kib();
+        for (const ServerProcess& p : servers_.processes) f.process_rss_kib.push_back(proc_status_kib(p.pid, "VmRSS"));
         saturate(f);
         if (f.failure.empty()) paced(f);
     }
+    f.offer_retries = offer_retries_;
     f.error_frames = error_frames_;
     f.first_error = first_error_;
     if (f.failure.empty() && !failure_.empty()) f.failure = failure_;
@@ -494,7 +650,7 @@ void Load::open_next() {
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in to{};
     to.sin_family = AF_INET;
-    to.sin_port = htons(port_);
+    to.sin_port = htons(servers_.processes[index % servers_.serving].port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -519,7 +675,9 @@ void Load::on_connected(Conn& c) {
     getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
     if (error) return fail(c, std::string("connect: ") + std::strerror(error));
     c.state = State::upgrading;
-    c.out += "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+    auto index = static_cast<std::size_t>(&c - conns_.data());
+    c.out += "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" +
+             std::to_string(servers_.processes[index % servers_.serving].port) +
              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     flush(c);
@@ -546,11 +704,25 @@ void Load::on_logged_in(std::uint32_t index) {
     ++logged_in_;
     --in_progress_;
     while (opened_ < conns_.size() && in_progress_ < o_.connect_window) open_next();
-    std::uint32_t caller = std::min(index, c.peer);
     if (conns_[c.peer].state != State::logged_in) return;
+    send_offer(std::min(index, c.peer));
+}
+
+void Load::send_offer(std::uint32_t caller) {
     std::string callee = user_name(caller ^ 1u);
     send_text(caller,
               R"({"type":"offer","offer":{"type":"offer","sdp":"v=0"},"name":")" + callee + "\"}");
+}
+
+// Across nodes the callee's node has told the caller's that the callee is
+// online through Redis, and that may come after the generator heard the
+// callee's login: an offer refused not_online is sent again 2 ms later.
+void Load::retry_offers() {
+    std::int64_t now = now_ns();
+    auto due = [&](const std::pair<std::int64_t, std::uint32_t>& offer) { return offer.first <= now; };
+    for (const auto& offer : offers_due_)
+        if (due(offer)) send_offer(offer.second);
+    std::erase_if(offers_due_, due);
 }
 
 // ---- the event loop
@@ -560,22 +732,24 @@ void Load::loop_until(std::int64_t deadline_ns, const std::function<bool()>& don
     while (!done()) {
         std::int64_t left_ms = (deadline_ns - now_ns()) / 1'000'000;
         if (left_ms <= 0) break;
-        int n =
-            epoll_wait(epoll_, events, 1024, static_cast<int>(std::min<std::int64_t>(left_ms, 50)));
+        std::int64_t wait_ms = std::min<std::int64_t>(left_ms, offers_due_.empty() ? 50 : 2);
+        int n = epoll_wait(epoll_, events, 1024, static_cast<int>(wait_ms));
         if (n < 0 && errno != EINTR) {
             failure_ = std::string("epoll_wait: ") + std::strerror(errno);
             return;
         }
         for (int i = 0; i < n; ++i) on_event(events[i].data.u32, events[i].events);
+        if (!offers_due_.empty()) retry_offers();
         flush_dirty();
     }
 }
 
 void Load::on_event(std::uint32_t index, std::uint32_t events) {
     if (index == kTimerIndex) return on_tick();
-    if (index == kServerOutIndex) {
-        if (read(server_out_, scratch_.data(), scratch_.size()) <= 0)
-            epoll_ctl(epoll_, EPOLL_CTL_DEL, server_out_, nullptr);  // it exited
+    if (index >= kServerOutIndex && index < kTimerIndex) {
+        int out = servers_.processes[index - kServerOutIndex].stdout_fd;
+        if (read(out, scratch_.data(), scratch_.size()) <= 0)
+            epoll_ctl(epoll_, EPOLL_CTL_DEL, out, nullptr);  // it exited
         return;
     }
     Conn& c = conns_[index];
@@ -655,6 +829,12 @@ void Load::on_text(std::uint32_t index, std::string_view text) {
         return on_logged_in(index);
     if (starts("{\"type\":\"offer\"") && phase_ == Phase::connect) {
         ++calls_;
+        return;
+    }
+    if (starts("{\"type\":\"error\"") && phase_ == Phase::connect &&
+        text.find("\"code\":\"not_online\"") != std::string_view::npos) {
+        ++offer_retries_;
+        offers_due_.emplace_back(now_ns() + 2'000'000, index);
         return;
     }
     ++error_frames_;  // errors, refused logins, leaves: none is expected
@@ -768,12 +948,13 @@ void Load::saturate(Figures& f) {
     };
     run_for(o_.warmup_s);
     std::uint64_t received_before = received_;
-    double server_cpu = proc_cpu_seconds(server_), self_cpu = self_cpu_seconds();
+    std::vector<double> server_cpu = cpu_seconds();
+    double self_cpu = self_cpu_seconds();
     std::int64_t start = now_ns();
     run_for(o_.seconds);
     double elapsed = seconds_since(start);
     f.throughput_fps = static_cast<double>(received_ - received_before) / elapsed;
-    f.server_cpu_pct = 100 * (proc_cpu_seconds(server_) - server_cpu) / elapsed;
+    f.server_cpu_pct = cpu_pct_since(server_cpu, cpu_seconds(), elapsed, f.cpu_pct);
     f.client_cpu_pct = 100 * (self_cpu_seconds() - self_cpu) / elapsed;
     phase_ = Phase::quiet;
     if (!drain(10)) f.lost += sent_ - received_;
@@ -804,13 +985,14 @@ void Load::paced(Figures& f) {
     ev.data.u32 = kTimerIndex;
     epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &ev);
     paced_start_ns_ = now_ns();
-    double server_cpu = proc_cpu_seconds(server_);
+    std::vector<double> server_cpu = cpu_seconds(), server_wait = wait_seconds();
     std::uint64_t total = static_cast<std::uint64_t>(o_.latency_rate * o_.latency_seconds);
     loop_until(paced_start_ns_ + static_cast<std::int64_t>((o_.latency_seconds + 1) * kNsPerSec),
                [&] { return paced_sent_ >= total || !failure_.empty(); });
     epoll_ctl(epoll_, EPOLL_CTL_DEL, timer_, nullptr);
     f.paced_server_cpu_pct =
-        100 * (proc_cpu_seconds(server_) - server_cpu) / seconds_since(paced_start_ns_);
+        cpu_pct_since(server_cpu, cpu_seconds(), seconds_since(paced_start_ns_), f.paced_cpu_pct);
+    cpu_pct_since(server_wait, wait_seconds(), seconds_since(paced_start_ns_), f.paced_wait_pct);
     drain(5);
     f.lost += (sent_ - sent_before) - (received_ - received_before);
     std::vector<std::int64_t>& v = latencies_ns_;
@@ -831,17 +1013,34 @@ void Load::paced(Figures& f) {
 constexpr const char* kOurs = "mediapeer-signal";  // as users run it: keepalive on
 constexpr const char* kOursNoKeepalive = "mediapeer-signal --ping-interval 0";
 constexpr const char* kNode = "node ws relay";
+constexpr const char* kCluster = "2 nodes + Redis, cross-node";  // ours as users run it: keepalive on
 
-enum class Server { ours, ours_no_keepalive, node };
+enum class Server { ours, ours_no_keepalive, node, cluster };
 
 struct Run {
     std::string label;
     Figures figures;
+    std::vector<std::string> processes;  // Servers::names
+    std::string notes;                   // the cluster's Redis and relay counters
 };
 
-// The node run, compared with the first of ours.
+// The node run, compared with the first of ours (one round, both ran).
 const Run* node_run(const std::vector<Run>& runs) {
-    return runs.size() >= 2 && runs.back().label == kNode ? &runs.back() : nullptr;
+    auto nodes = std::count_if(runs.begin(), runs.end(), [](const Run& r) { return r.label == kNode; });
+    return runs.size() >= 2 && nodes == 1 && runs.back().label == kNode ? &runs.back() : nullptr;
+}
+
+// "name 12%, name 3%" over a per-process figure.
+template <typename T>
+std::string per_process(const Run& r, const std::vector<T>& values, double scale, const char* unit) {
+    std::string text;
+    for (std::size_t i = 0; i < values.size() && i < r.processes.size(); ++i) {
+        char item[96];
+        std::snprintf(item, sizeof item, "%s%s %.1f%s", i ? ", " : "", r.processes[i].c_str(),
+                      static_cast<double>(values[i]) * scale, unit);
+        text += item;
+    }
+    return text;
 }
 
 void print_run(const Run& r) {
@@ -855,30 +1054,77 @@ void print_run(const Run& r) {
         "  latency: %zu samples, p50 %.3f ms, p99 %.3f ms, max %.3f ms, server CPU %.0f%%; "
         "lost %" PRIu64 "\n",
         f.latency_samples, f.p50_ms, f.p99_ms, f.max_ms, f.paced_server_cpu_pct, f.lost);
+    if (r.processes.size() > 1) {
+        std::printf("  CPU at saturation: %s\n", per_process(r, f.cpu_pct, 1, "%").c_str());
+        std::printf("  CPU at paced rate: %s\n", per_process(r, f.paced_cpu_pct, 1, "%").c_str());
+        std::printf("  waiting for a CPU at paced rate: %s\n", per_process(r, f.paced_wait_pct, 1, "%").c_str());
+        std::printf("  RSS all logged in: %s\n", per_process(r, f.process_rss_kib, 1 / 1024.0, " MiB").c_str());
+        std::printf("  offers sent again after not_online: %" PRIu64 "\n", f.offer_retries);
+    }
     if (f.error_frames)
         std::printf("  unexpected frames: %" PRIu64 " (first: %s)\n", f.error_frames,
                     f.first_error.c_str());
     if (!f.failure.empty()) std::printf("  FAILED: %s\n", f.failure.c_str());
+    std::printf("%s", r.notes.c_str());
     std::fflush(stdout);
 }
 
-// One table row: a figure per run, and ours/node when both ran.
+// One table row: a figure per run (NaN: "–"), and ours/node when both ran.
 void print_row(const std::vector<Run>& runs, const char* what, const char* format,
                double (*figure)(const Figures&)) {
     std::printf("| %s |", what);
     for (const Run& r : runs) {
+        double value = figure(r.figures);
         std::printf(" ");
-        std::printf(format, figure(r.figures));
+        if (std::isnan(value))
+            std::printf("–");
+        else
+            std::printf(format, value);
         std::printf(" |");
     }
     if (const Run* node_figures = node_run(runs)) {
         double ours = figure(runs[0].figures), node = figure(node_figures->figures);
-        if (node != 0)
+        if (node != 0 && !std::isnan(node))
             std::printf(" %.2f |", ours / node);
         else
             std::printf(" – |");
     }
     std::printf("\n");
+}
+
+// Process i's CPU at saturation, NaN when the run had no process i.
+double cpu_of(const Figures& f, std::size_t i) {
+    return i < f.cpu_pct.size() ? f.cpu_pct[i] : std::nan("");
+}
+
+// What one serving process relays: frames received by the clients / serving
+// processes. Each cross-node frame is read from a client by one node and
+// written to its receiver by the other, so that is also the frames each node
+// takes in and each node gives out.
+double per_node_fps(const Figures& f) {
+    return f.serving ? f.throughput_fps / static_cast<double>(f.serving) : std::nan("");
+}
+
+// The same over the share of a core the serving processes used: what one
+// would relay on a core of its own, if it scaled linearly.
+double per_node_core_fps(const Figures& f) {
+    double cpu = 0;
+    for (std::size_t i = 0; i < f.serving && i < f.cpu_pct.size(); ++i) cpu += f.cpu_pct[i];
+    return cpu > 0 ? f.throughput_fps / (cpu / 100) : std::nan("");
+}
+
+void print_cpu_rows(const std::vector<Run>& runs) {
+    using F = const Figures&;
+    bool cluster = std::any_of(runs.begin(), runs.end(), [](const Run& r) { return r.label == kCluster; });
+    if (!cluster) return;
+    print_row(runs, "frames/s per node at saturation (throughput / nodes)", "%.0f", per_node_fps);
+    print_row(runs, "frames/s per node per core of node CPU at saturation", "%.0f", per_node_core_fps);
+    print_row(runs, "node a (or the server) CPU at saturation (%)", "%.0f", [](F f) { return cpu_of(f, 0); });
+    print_row(runs, "node b CPU at saturation (%)", "%.0f", [](F f) { return cpu_of(f, 1); });
+    print_row(runs, "redis-server CPU at saturation (%)", "%.0f", [](F f) { return cpu_of(f, 2); });
+    print_row(runs, "redis-server CPU at paced rate (%)", "%.0f", [](F f) {
+        return f.paced_cpu_pct.size() > 2 ? f.paced_cpu_pct[2] : std::nan("");
+    });
 }
 
 void print_table(const Options& o, const std::vector<Run>& runs) {
@@ -895,15 +1141,18 @@ void print_table(const Options& o, const std::vector<Run>& runs) {
               [](F f) { return static_cast<double>(f.listen_overflows); });
     print_row(runs, "relay throughput at saturation (frames/s)", "%.0f",
               [](F f) { return f.throughput_fps; });
-    print_row(runs, "server CPU at saturation (% of one core)", "%.0f",
+    print_row(runs, "server CPU at saturation (% of one core, processes summed)", "%.0f",
               [](F f) { return f.server_cpu_pct; });
+    print_cpu_rows(runs);
     print_row(runs, "load generator CPU at saturation (%)", "%.0f",
               [](F f) { return f.client_cpu_pct; });
     print_row(runs, "relay latency p50 at paced rate (ms)", "%.3f", [](F f) { return f.p50_ms; });
     print_row(runs, "relay latency p99 at paced rate (ms)", "%.3f", [](F f) { return f.p99_ms; });
     print_row(runs, "relay latency max at paced rate (ms)", "%.3f", [](F f) { return f.max_ms; });
-    print_row(runs, "server CPU at paced rate (% of one core)", "%.0f",
+    print_row(runs, "server CPU at paced rate (% of one core, processes summed)", "%.0f",
               [](F f) { return f.paced_server_cpu_pct; });
+    print_row(runs, "servers runnable but waiting for a CPU at paced rate (%, summed)", "%.1f",
+              [](F f) { return std::accumulate(f.paced_wait_pct.begin(), f.paced_wait_pct.end(), 0.0); });
     print_row(runs, "server RSS idle (MiB)", "%.1f", [](F f) { return f.rss_idle_kib / 1024.0; });
     print_row(runs, "server RSS, all logged in (MiB)", "%.1f",
               [](F f) { return f.rss_loaded_kib / 1024.0; });
@@ -915,10 +1164,37 @@ void print_table(const Options& o, const std::vector<Run>& runs) {
     print_row(runs, "frames lost", "%.0f", [](F f) { return static_cast<double>(f.lost); });
 }
 
+const char* verdict(bool met) { return met ? "met" : "NOT met"; }
+
+// Each cluster run beside the single node's run of its round (the last
+// mediapeer-signal run before it, else the first after it).
+void print_cluster_targets(const Options& o, const std::vector<Run>& runs) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (runs[i].label != kCluster) continue;
+        const Run* single = nullptr;
+        for (std::size_t j = 0; j < runs.size(); ++j)
+            if (runs[j].label == kOurs && (j < i || !single)) single = &runs[j];
+        const Figures& c = runs[i].figures;
+        std::printf("\ntargets (cluster, the table's run %zu):\n", i + 1);
+        std::printf("- cross-node p99 < 2 ms at 1,000 frames/s: %s (p99 %.3f ms at %.0f frames/s)\n",
+                    verdict(c.latency_samples > 0 && c.p99_ms < 2 && o.latency_rate >= 1000), c.p99_ms,
+                    o.latency_rate);
+        if (!single) continue;
+        const Figures& s = single->figures;
+        double ratio = s.throughput_fps > 0 ? per_node_fps(c) / s.throughput_fps : 0;
+        double core_ratio = per_node_core_fps(s) > 0 ? per_node_core_fps(c) / per_node_core_fps(s) : 0;
+        std::printf("- each node's throughput >= 50%% of a single node's (pair's frames/s / 2 vs the single\n"
+                    "  node's, on the same CPUs): %s (%.0f vs %.0f frames/s: %.0f%%)\n",
+                    verdict(ratio >= 0.5), per_node_fps(c), s.throughput_fps, 100 * ratio);
+        std::printf("- the same per core of node CPU (frames/s / node CPU share): %s (%.0f vs %.0f: %.0f%%)\n",
+                    verdict(core_ratio >= 0.5), per_node_core_fps(c), per_node_core_fps(s), 100 * core_ratio);
+    }
+}
+
 void print_targets(const Options& o, const std::vector<Run>& runs) {
+    print_cluster_targets(o, runs);
     if (runs.empty() || runs[0].label != kOurs) return;  // the targets are for what users run
     const Figures& ours = runs[0].figures;
-    auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
     std::printf("\ntargets (mediapeer-signal):\n");
     std::printf("- 5,000 users held: %s (%zu clients, %s)\n",
                 verdict(ours.held && o.clients >= 5000), o.clients,
@@ -942,27 +1218,149 @@ std::vector<std::string> server_command(const Options& o, Server server) {
     return command;
 }
 
+// One server process; the failure, or "" when it listens.
+std::string start_server(const std::vector<std::string>& command, int cpu, const std::string& name,
+                         Servers& servers) {
+    ServerProcess server = spawn(command, cpu);
+    bool listening = server.pid > 0 && wait_listening(server, 10);
+    servers.processes.push_back(server);
+    servers.names.push_back(name);
+    return listening ? "" : name + " did not start (no 'listening on' line within 10 s)";
+}
+
+// A node is in the cluster when its /healthz answers 200 and counts both nodes.
+bool in_cluster(const ServerProcess& node) {
+    std::string health = http_get(node.port, "/healthz");
+    return health.starts_with("HTTP/1.1 200") && health.find("\"nodes\":2") != std::string::npos;
+}
+
+// redis-server on a free port, then nodes a and b on it: Servers = a, b, redis.
+std::string start_cluster(const Options& o, Servers& servers, std::uint16_t& redis_port) {
+    auto cpu = [&](std::size_t i) { return o.cluster_cpus.empty() ? o.server_cpu : o.cluster_cpus[i]; };
+    redis_port = free_port();
+    ServerProcess redis = spawn({o.redis_bin, "--port", std::to_string(redis_port), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no"},
+                                cpu(2));
+    redis.port = redis_port;
+    bool redis_up = redis.pid > 0 && wait_for(5, [&] {
+        int fd = connect_loopback(redis_port);
+        if (fd >= 0) close(fd);
+        return fd >= 0;
+    });
+    std::string url = "redis://127.0.0.1:" + std::to_string(redis_port);
+    std::string failure = redis_up ? "" : "redis-server did not accept connections within 5 s";
+    for (std::size_t i = 0; i < 2 && failure.empty(); ++i) {
+        std::string id(1, static_cast<char>('a' + i));
+        std::vector<std::string> command = server_command(o, Server::ours);
+        command.insert(command.end(), {"--redis", url, "--node-id", id});
+        failure = start_server(command, cpu(i), "node " + id, servers);
+    }
+    servers.processes.push_back(redis);
+    servers.names.push_back("redis");
+    servers.serving = 2;
+    if (failure.empty() && !wait_for(10, [&] { return in_cluster(servers.processes[0]) && in_cluster(servers.processes[1]); }))
+        failure = "the nodes did not both see the cluster (/healthz 200, \"nodes\":2) within 10 s";
+    return failure;
+}
+
+// The lines of `text` that start with one of `prefixes`, indented.
+std::string lines_starting(const std::string& text, const std::vector<std::string>& prefixes) {
+    std::istringstream in(text);
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        for (const std::string& p : prefixes)
+            if (line.starts_with(p)) out += "    " + line + "\n";
+    }
+    return out;
+}
+
+std::string command_output(const std::string& command) {
+    std::string out;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+        pclose(pipe);
+    }
+    return out;
+}
+
+// What Redis did over the whole run (logins, saturation and paced phases),
+// and each node's relay counters: that the frames did cross.
+std::string cluster_notes(const Servers& servers, std::uint16_t redis_port) {
+    std::string cli = "redis-cli -p " + std::to_string(redis_port) + " ";
+    std::string notes = "  redis INFO commandstats, latencystats (whole run):\n" +
+                        lines_starting(command_output(cli + "info commandstats"),
+                                       {"cmdstat_publish", "cmdstat_eval", "cmdstat_set", "cmdstat_hset"}) +
+                        lines_starting(command_output(cli + "info latencystats"), {"latency_percentiles_usec_publish"});
+    for (std::size_t i = 0; i < servers.serving; ++i) {
+        std::string metrics = http_get(servers.processes[i].port, "/metrics");
+        notes += "  " + servers.names[i] + " /metrics:\n" +
+                 lines_starting(metrics, {"mediapeer_signal_cluster_relays", "mediapeer_signal_cluster_messages",
+                                          "mediapeer_signal_cluster_redis_outages"});
+    }
+    return notes;
+}
+
+const char* label_of(Server which) {
+    switch (which) {
+    case Server::ours: return kOurs;
+    case Server::ours_no_keepalive: return kOursNoKeepalive;
+    case Server::node: return kNode;
+    case Server::cluster: return kCluster;
+    }
+    return "";
+}
+
 Run run_one(const Options& o, Server which) {
-    bool node = which == Server::node;
-    Run run{node ? kNode : which == Server::ours ? kOurs : kOursNoKeepalive, {}};
-    std::vector<std::string> command = server_command(o, which);
-    std::printf("\n== %s: %s (CPU %d), %zu clients (CPU %d)\n", run.label.c_str(),
-                command[node ? 1 : 0].c_str(), o.server_cpu, o.clients, o.client_cpu);
-    std::fflush(stdout);
-    ServerProcess server = spawn(command, o.server_cpu);
-    if (server.pid <= 0 || !wait_listening(server, 10)) {
-        run.figures.failure = "the server did not start (no 'listening on' line within 10 s)";
-        stop(server);
+    Run run{label_of(which), {}, {}, {}};
+    Servers servers;
+    std::uint16_t redis_port = 0;
+    std::string failure;
+    if (which == Server::cluster) {
+        std::printf("\n== %s: redis-server and 2 x %s (CPUs %s), %zu clients (CPU %d)\n", run.label.c_str(),
+                    o.server_bin.c_str(),
+                    o.cluster_cpus.empty() ? std::to_string(o.server_cpu).c_str() : "--cluster-cpus", o.clients,
+                    o.client_cpu);
+        std::fflush(stdout);
+        failure = start_cluster(o, servers, redis_port);
+    } else {
+        std::vector<std::string> command = server_command(o, which);
+        std::printf("\n== %s: %s (CPU %d), %zu clients (CPU %d)\n", run.label.c_str(),
+                    command[which == Server::node ? 1 : 0].c_str(), o.server_cpu, o.clients, o.client_cpu);
+        std::fflush(stdout);
+        failure = start_server(command, o.server_cpu, "server", servers);
+        servers.serving = 1;
+    }
+    run.processes = servers.names;
+    if (!failure.empty()) {
+        run.figures.failure = failure;
+        stop(servers);
         return run;
     }
     usleep(300'000);  // idle RSS once start-up allocations are done
     {
-        Load load(o, server);
+        Load load(o, servers);
         run.figures = load.run();
     }  // the clients are gone before the server is asked to stop
-    stop(server);
+    run.figures.serving = servers.serving;
+    if (which == Server::cluster) run.notes = cluster_notes(servers, redis_port);
+    stop(servers);
     print_run(run);
     return run;
+}
+
+// The runs --server and --keepalive ask for, in order: ours is run with
+// keepalive on, off, or both; the cluster as users run it (on).
+std::vector<Server> run_list(const Options& o) {
+    std::vector<Server> list;
+    for (const std::string& s : o.servers) {
+        if (s == "ours" && o.keepalive != "off") list.push_back(Server::ours);
+        if (s == "ours" && o.keepalive != "on") list.push_back(Server::ours_no_keepalive);
+        if (s == "node") list.push_back(Server::node);
+        if (s == "cluster") list.push_back(Server::cluster);
+    }
+    return list;
 }
 
 }  // namespace
@@ -978,9 +1376,8 @@ int main(int argc, char** argv) {
     if (!pin_to_cpu(0, o.client_cpu))
         std::fprintf(stderr, "signal-load: warning: cannot pin to CPU %d\n", o.client_cpu);
     std::vector<Run> runs;
-    if (o.which != "node" && o.keepalive != "off") runs.push_back(run_one(o, Server::ours));
-    if (o.which != "node" && o.keepalive != "on") runs.push_back(run_one(o, Server::ours_no_keepalive));
-    if (o.which != "ours") runs.push_back(run_one(o, Server::node));
+    for (std::size_t round = 0; round < o.rounds; ++round)
+        for (Server which : run_list(o)) runs.push_back(run_one(o, which));
     print_table(o, runs);
     print_targets(o, runs);
     bool ok = std::all_of(runs.begin(), runs.end(),

@@ -22,11 +22,13 @@ using Kind = ClusterMessage::Kind;
 // the HTTP sessions' (HttpSessions::kFirstConnection).
 constexpr ConnectionId kFirstRemote = ConnectionId{1} << 61;
 
-// Keys and channels, all under one prefix.
-const std::string kBroadcast = "mediapeer:cluster";
+// Keys and channels, all under one prefix. Keys live in the URL's database;
+// pub/sub ignores databases, so channels name theirs: two clusters on one
+// Redis (redis://host/1, redis://host/2) never hear each other.
 std::string node_key(const std::string& node) { return "mediapeer:node:" + node; }
 std::string name_key(const std::string& name) { return "mediapeer:name:" + name; }
-std::string node_channel(const std::string& node) { return "mediapeer:to:" + node; }
+std::string broadcast_channel(int db) { return "mediapeer:" + std::to_string(db) + ":cluster"; }
+std::string node_channel(int db, const std::string& node) { return "mediapeer:" + std::to_string(db) + ":to:" + node; }
 
 // A name's hash holds, per node, "solo" or "pool". A claim is granted unless
 // a live node (its key not expired) holds the name alone, or the claim is to
@@ -93,7 +95,8 @@ struct Cluster::Impl {
         m.boot = boot;
         return m;
     }
-    void broadcast(const ClusterMessage& m) { link->publish(kBroadcast, encode(m)); }
+    void broadcast(const ClusterMessage& m) { link->publish(broadcast_channel(options.redis.db), encode(m)); }
+    std::string channel_of(const std::string& node) const { return node_channel(options.redis.db, node); }
 
     void start_timers();
     void beat();
@@ -201,7 +204,7 @@ void Cluster::Impl::on_message(const std::string& channel, const std::string& te
         case Kind::sync: return announce_state();
         case Kind::state: return replace_state(m->node, m->users);
         case Kind::frame:
-            if (channel == node_channel(options.node_id)) return deliver(*m);
+            if (channel == channel_of(options.node_id)) return deliver(*m);
             ++counters.messages_dropped;
             return;
         case Kind::heartbeat: (void)node; return;
@@ -293,7 +296,7 @@ void Cluster::Impl::relay(const Relay& r) {
     m.from = r.from;
     m.to = to->second.second;
     m.frame = protocol::serialize(r.frame);
-    if (link->publish(node_channel(to->second.first), encode(m))) {
+    if (link->publish(channel_of(to->second.first), encode(m))) {
         ++counters.relays_out;
         return;
     }
@@ -339,7 +342,8 @@ std::unique_ptr<Cluster> Cluster::start(ClusterOptions options, Router& router,
     events.down = [self](const std::string& why) { self->on_down(why); };
     events.message = [self](const std::string& channel, const std::string& text) { self->on_message(channel, text); };
     router.enable_cluster();
-    impl->link = RedisLink::start(impl->options.redis, {kBroadcast, node_channel(impl->options.node_id)},
+    impl->link = RedisLink::start(impl->options.redis,
+                                  {broadcast_channel(impl->options.redis.db), impl->channel_of(impl->options.node_id)},
                                   std::move(events));
     impl->start_timers();
     return std::unique_ptr<Cluster>(new Cluster(std::move(impl)));

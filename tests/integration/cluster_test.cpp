@@ -32,9 +32,9 @@ protected:
     }
 
     // A node on the test's Redis, once it answers /healthz 200 (in the cluster).
-    SignalProcess& start_node(const std::string& id) {
+    SignalProcess& start_node(const std::string& id, const std::string& db = "") {
         std::string error;
-        auto node = SignalProcess::start({"--redis", redis_->url(), "--node-id", id, "--heartbeat-ms",
+        auto node = SignalProcess::start({"--redis", redis_->url() + db, "--node-id", id, "--heartbeat-ms",
                                           std::to_string(kHeartbeatMs)},
                                          &error);
         EXPECT_TRUE(node) << error;
@@ -255,4 +255,16 @@ TEST_F(Cluster, AWhipPostToOneNodeIsAnsweredByABotOnAnother) {
     EXPECT_EQ(created.status, 201u) << created.body << created.error;
     EXPECT_NE(created.body.find("a=ice-ufrag:cl2"), std::string::npos) << created.body;
     EXPECT_TRUE(everyone_lists(*watcher, {"bot", "watcher"}));  // the WHIP caller is listed nowhere
+}
+
+// Keys are per database and pub/sub is not: channels name their database.
+TEST_F(Cluster, TwoClustersOnTwoDatabasesOfOneRedisNeverMeet) {
+    SignalProcess& one = start_node("a", "/1");
+    SignalProcess& two = start_node("b", "/2");
+    auto bob = user(one, "bob");
+    auto other_bob = user(two, "bob");
+    ASSERT_TRUE(everyone_lists(*bob, {"bob"}));
+    ASSERT_TRUE(everyone_lists(*other_bob, {"bob"}));
+    EXPECT_EQ(session_.get(two.url() + "healthz").body.find(R"("nodes":1)") != std::string::npos, true)
+        << session_.get(two.url() + "healthz").body;
 }
