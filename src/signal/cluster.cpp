@@ -105,7 +105,7 @@ struct Cluster::Impl {
     void on_down(const std::string& why);
     void rejoin();
     void on_message(const std::string& channel, const std::string& text);
-    RemoteNode& heard(const ClusterMessage& m);
+    void heard(const ClusterMessage& m);
     void mirror(const std::string& node, const NodeUser& user);
     void forget_user(const std::string& node, std::uint64_t connection);
     void forget_node(const std::string& node, const char* why);
@@ -196,7 +196,7 @@ void Cluster::Impl::on_message(const std::string& channel, const std::string& te
         if (m->boot != boot) g_warning("cluster: another node says it is %s: give each node its own --node-id", boot.c_str());
         return;  // our own broadcast
     }
-    RemoteNode& node = heard(*m);
+    heard(*m);
     switch (m->kind) {
         case Kind::online:
         case Kind::load: return mirror(m->node, m->user);
@@ -207,12 +207,12 @@ void Cluster::Impl::on_message(const std::string& channel, const std::string& te
             if (channel == channel_of(options.node_id)) return deliver(*m);
             ++counters.messages_dropped;
             return;
-        case Kind::heartbeat: (void)node; return;
+        case Kind::heartbeat: return;
     }
 }
 
 // A node we did not know, or one that restarted (a new run: its old users are gone).
-RemoteNode& Cluster::Impl::heard(const ClusterMessage& m) {
+void Cluster::Impl::heard(const ClusterMessage& m) {
     auto it = nodes.find(m.node);
     if (it != nodes.end() && it->second.boot != m.boot) {
         forget_node(m.node, "restarted");
@@ -223,7 +223,6 @@ RemoteNode& Cluster::Impl::heard(const ClusterMessage& m) {
         it = nodes.emplace(m.node, RemoteNode{m.boot, 0, {}}).first;
     }
     it->second.heard_us = g_get_monotonic_time();
-    return it->second;
 }
 
 void Cluster::Impl::mirror(const std::string& node, const NodeUser& user) {

@@ -166,7 +166,6 @@ private:
 
     bool take_token(Connection& c, std::int64_t now_us);
     void login(Effects& fx, ConnectionId id, Connection& c, const protocol::Login& f);
-    void join_pool(Effects& fx, ConnectionId id, Connection& c, const std::string& name);
     void finish_login(Effects& fx, ConnectionId id, Connection& c, const std::string& name, bool pool);
     std::optional<Refusal> local_clash(const std::string& name, bool pool) const;
     void claim(Effects& fx, ConnectionId id, Connection& c, const std::string& name, bool pool);

@@ -7,20 +7,8 @@
 #include <gio/gio.h>
 
 using namespace mp::test;
-using mp::adopt_ref;
-using mp::GRef;
 
 namespace {
-
-// A free UDP port on 127.0.0.1 (the kernel's pick, released again).
-int free_udp_port() {
-    GRef<GSocket> socket = adopt_ref(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr));
-    GRef<GInetAddress> loopback = adopt_ref(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
-    GRef<GSocketAddress> any = adopt_ref(g_inet_socket_address_new(loopback.get(), 0));
-    if (!socket || !g_socket_bind(socket.get(), any.get(), FALSE, nullptr)) return -1;
-    GRef<GSocketAddress> bound = adopt_ref(g_socket_get_local_address(socket.get(), nullptr));
-    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-}
 
 // coturn with `auth` (config lines) on 127.0.0.1, relaying on loopback only.
 class Coturn {
@@ -32,7 +20,7 @@ public:
             ADD_FAILURE() << "no turnserver: install coturn (apt-get install -y coturn; scripts/test does)";
             return nullptr;
         }
-        turn->port = free_udp_port();
+        turn->port = mp::test::free_loopback_port(G_SOCKET_TYPE_DATAGRAM);
         std::string config = turn->dir.path() + "/turnserver.conf";
         std::string text = "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port=" + std::to_string(turn->port) +
                            "\nrealm=mediapeer\nfingerprint\nno-tls\nno-dtls\nno-cli\nallow-loopback-peers\n"

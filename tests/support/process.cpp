@@ -160,6 +160,16 @@ TempDir::~TempDir() {
     g_rmdir(path_.c_str());
 }
 
+int free_loopback_port(GSocketType type) {
+    auto protocol = type == G_SOCKET_TYPE_DATAGRAM ? G_SOCKET_PROTOCOL_UDP : G_SOCKET_PROTOCOL_TCP;
+    GRef<GSocket> socket = adopt_ref(g_socket_new(G_SOCKET_FAMILY_IPV4, type, protocol, nullptr));
+    GRef<GInetAddress> loopback = adopt_ref(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+    GRef<GSocketAddress> any = adopt_ref(g_inet_socket_address_new(loopback.get(), 0));
+    if (!socket || !g_socket_bind(socket.get(), any.get(), FALSE, nullptr)) return -1;
+    GRef<GSocketAddress> bound = adopt_ref(g_socket_get_local_address(socket.get(), nullptr));
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
+}
+
 std::string built_program(const std::string& name) {
     const char* build = g_getenv("MEDIAPEER_BUILD");
     return std::string(build ? build : "build") + "/src/" + name;

@@ -59,6 +59,11 @@ private:
     std::string path_;
 };
 
+// A free port on 127.0.0.1 for a socket of `type` (TCP: G_SOCKET_TYPE_STREAM,
+// UDP: G_SOCKET_TYPE_DATAGRAM): the kernel's pick, released again, so another
+// process may take it meanwhile. -1 when none could be had.
+int free_loopback_port(GSocketType type);
+
 // The path of a program built by this project: $MEDIAPEER_BUILD/src/NAME.
 std::string built_program(const std::string& name);
 

@@ -17,19 +17,6 @@ namespace {
 
 constexpr int kStartTimeoutMs = 10000;
 
-// A free TCP port on 127.0.0.1: the kernel's pick, released again (as
-// turn_test.cpp does for UDP). Another process may take it meanwhile: start()
-// tries again then.
-int free_tcp_port() {
-    GRef<GSocket> socket =
-        adopt_ref(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
-    GRef<GInetAddress> loopback = adopt_ref(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
-    GRef<GSocketAddress> any = adopt_ref(g_inet_socket_address_new(loopback.get(), 0));
-    if (!socket || !g_socket_bind(socket.get(), any.get(), FALSE, nullptr)) return -1;
-    GRef<GSocketAddress> bound = adopt_ref(g_socket_get_local_address(socket.get(), nullptr));
-    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-}
-
 class Fd {
 public:
     explicit Fd(int fd) : fd_(fd) {}
@@ -78,7 +65,7 @@ std::unique_ptr<RedisProcess> RedisProcess::start(std::string* error) {
     }
     std::unique_ptr<RedisProcess> redis(new RedisProcess());
     for (int tries = 0; tries < 3; ++tries) {  // the free port may have been taken meanwhile
-        redis->port_ = free_tcp_port();
+        redis->port_ = free_loopback_port(G_SOCKET_TYPE_STREAM);  // taken meanwhile: start() tries again
         if (redis->launch(error)) return redis;
     }
     return nullptr;
